@@ -1,0 +1,18 @@
+"""The built-in enhancers, registered lazily by name (modules load only when used)."""
+
+from did_ocr.enhancers.base import register
+
+# DiD (diffusion) and its ablations come first: "did" is the default.
+register("did", "did_ocr.enhancers.did:make_did")
+register("did-fast", "did_ocr.enhancers.did:make_did_fast")
+register("did-noilvr", "did_ocr.enhancers.did:make_did_noilvr")
+register("did-single", "did_ocr.enhancers.did:make_did_single")
+register("did-1step", "did_ocr.enhancers.did:make_did_1step")
+register("did-nonorm", "did_ocr.enhancers.did:make_did_nonorm")
+# Classical baselines.
+register("none", "did_ocr.enhancers.classical:NoEnhancer")
+register("gain", "did_ocr.enhancers.classical:GainEnhancer")
+register("gamma", "did_ocr.enhancers.classical:GammaEnhancer")
+register("he", "did_ocr.enhancers.classical:HistEqEnhancer")
+register("clahe", "did_ocr.enhancers.classical:ClaheEnhancer")
+register("nlm", "did_ocr.enhancers.classical:NlmEnhancer")
