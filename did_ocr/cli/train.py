@@ -1,0 +1,54 @@
+"""``did-ocr train``: train the DiD denoiser (resumable; torchrun for several processes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option("--data", default="synthetic", show_default=True,
+              help="A dataset folder (low/, high/, labels.csv) or 'synthetic' for the built-in generator.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Run folder for checkpoints and logs.")
+@click.option("--steps", default=3000, show_default=True, type=click.IntRange(min=1), help="Total optimizer steps.")
+@click.option("--batch", default=64, show_default=True, type=click.IntRange(min=1), help="Windows per step (per process).")
+@click.option("--size", type=click.Choice(["S", "M", "L"]), default="S", show_default=True,
+              help="Model size: S fits a CPU (2.5M parameters), M and L are for GPUs.")
+@click.option("--lr", default=8e-4, show_default=True, type=float, help="Adam learning rate (after warm-up).")
+@click.option("--perceptual", type=click.Choice(["craft", "lpips", "none"]), default="craft", show_default=True,
+              help="Perceptual loss: CRAFT text-detector VGG features (offline), real LPIPS (needs AlexNet weights), or none.")
+@click.option("--perceptual-weight", default=0.5, show_default=True, type=float)
+@click.option("--perceptual-weights", type=click.Path(dir_okay=False), default=None,
+              help="Path to the backbone weights for --perceptual (AlexNet .pth for lpips).")
+@click.option("--no-tail-norm", is_flag=True, help="Ablation: plain [-1, 1] scaling instead of tail normalization.")
+@click.option("--resume", is_flag=True, help="Continue the run in --out exactly where it stopped.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--checkpoint-every", default=250, show_default=True, type=click.IntRange(min=1))
+@click.option("--preview-every", default=500, show_default=True, type=click.IntRange(min=0),
+              help="Write preview.png every N steps (0: never).")
+@click.option("--keep-every", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Also keep OUT/snapshots/model_stepN.safetensors every N steps (0: never).")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="CPU threads for torch.")
+def train(data: str, out: str, steps: int, batch: int, size: str, lr: float, perceptual: str, perceptual_weight: float,
+          perceptual_weights: str | None, no_tail_norm: bool, resume: bool, seed: int, checkpoint_every: int,
+          preview_every: int, keep_every: int, device: str, threads: int | None) -> None:
+    """Train the DiD denoiser on synthetic data (default) or a dataset folder.
+
+    Writes OUT/checkpoint.safetensors (full state, for --resume), OUT/model.safetensors
+    (EMA weights for inference: use with `did-ocr read --model`), OUT/log.jsonl and
+    OUT/preview.png. Several processes: `torchrun --nproc_per_node N -m did_ocr train ...`.
+    """
+    from did_ocr.errors import DidOcrError
+    from did_ocr.training.trainer import TrainConfig, train as run_training
+
+    if data != "synthetic" and not Path(data).is_dir():
+        raise DidOcrError(f"--data {data}: not a folder; give a dataset folder (low/, high/, labels.csv) or 'synthetic'")
+    cfg = TrainConfig(out=out, data=data, steps=steps, batch=batch, size=size, lr=lr, perceptual=perceptual,
+                      perceptual_weight=perceptual_weight, perceptual_weights=perceptual_weights,
+                      tail_norm=not no_tail_norm, seed=seed, checkpoint_every=checkpoint_every,
+                      preview_every=preview_every, keep_every=keep_every, device=device, threads=threads)
+    trainer = run_training(cfg, resume=resume)
+    if trainer.dist.main:
+        click.echo(f"step {trainer.step}: {trainer.out / 'model.safetensors'}")

@@ -1,0 +1,66 @@
+"""The one place where the condition stack of a scale is built.
+
+For scale s the denoiser sees 9 condition channels [c_x, c_y1, c_y2]:
+
+* c_x  = D(dark, size_s): the dark capture at this scale;
+* c_y1 = U(previous, size_s) + eta: the estimate of the well-lit image from
+  scale s-1 (exposure and layout at half resolution);
+* c_y2 = U(base, size_s) + eta: the scale-0 estimate (global exposure), which
+  keeps all windows of a scale consistent with each other.
+
+At scale 0 there is no estimate yet, and the stack is [c_x, c_x, c_x] as in
+the reference. In training ``previous``/``base`` are the downscaled targets
+and ``eta_std`` > 0 (the model must learn to trust, not copy, an imperfect
+estimate); at inference they are the cascade's own results and eta is 0.
+Both training (:mod:`did_ocr.training.batches`) and inference
+(:mod:`did_ocr.diffusion.cascade`) call :func:`build_conditions`, so the two
+cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from did_ocr.diffusion.scales import WINDOW, resize
+
+
+def build_conditions(dark: torch.Tensor, size: tuple[int, int], previous: torch.Tensor | None = None,
+                     base: torch.Tensor | None = None, eta_std: torch.Tensor | float = 0.0,
+                     generator: torch.Generator | None = None) -> torch.Tensor:
+    """The (B, 9, h, w) condition stack for a scale of shape ``size``.
+
+    ``dark``, ``previous`` and ``base`` are normalized images (B, 3, H', W') of
+    any size; ``previous`` and ``base`` are both None (scale 0) or both given.
+    ``eta_std`` is a scalar or a per-sample (B,) tensor.
+    """
+    c_x = resize(dark, size)
+    if previous is None and base is None:
+        return torch.cat([c_x, c_x, c_x], dim=1)
+    if previous is None or base is None:
+        raise ValueError("previous and base estimates must be given together (or neither, for scale 0)")
+    c_y1 = resize(previous, size)
+    c_y2 = resize(base, size)
+    eta = torch.as_tensor(eta_std, dtype=dark.dtype, device=dark.device).reshape(-1, 1, 1, 1)
+    if bool((eta > 0).any()):
+        c_y1 = c_y1 + eta * torch.randn(c_y1.shape, generator=generator, dtype=dark.dtype, device=dark.device)
+        c_y2 = c_y2 + eta * torch.randn(c_y2.shape, generator=generator, dtype=dark.dtype, device=dark.device)
+    return torch.cat([c_x, c_y1, c_y2], dim=1)
+
+
+def crop_windows(tensors: list[torch.Tensor], tops: torch.Tensor, lefts: torch.Tensor,
+                 window: int = WINDOW) -> list[torch.Tensor]:
+    """Cut the same window (one per sample) out of each (B, C, H, W) tensor."""
+    out = []
+    for t in tensors:
+        out.append(torch.stack([t[i, :, int(y):int(y) + window, int(x):int(x) + window]
+                                for i, (y, x) in enumerate(zip(tops.tolist(), lefts.tolist()))]))
+    return out
+
+
+def random_windows(batch: int, size: tuple[int, int], generator: torch.Generator | None = None,
+                   window: int = WINDOW) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random top-left corners of ``window``-sized crops inside ``size``."""
+    h, w = size
+    tops = torch.randint(0, h - window + 1, (batch,), generator=generator)
+    lefts = torch.randint(0, w - window + 1, (batch,), generator=generator)
+    return tops, lefts

@@ -1,0 +1,48 @@
+"""The training loss: EDM's weighted denoising error plus an optional perceptual term.
+
+    L = lambda(sigma) * ||D(y + n; sigma, cond) - y||^2 + w * P(D, y)
+    ln sigma ~ N(P_mean, P_std^2),  lambda(sigma) = (sigma^2 + sd^2) / (sigma * sd)^2
+
+(Karras et al. 2022, section 5; P_mean = -1.2, P_std = 1.2). The perceptual
+distance P compares sRGB renderings of the denoised and target windows.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import nn
+
+from did_ocr.capture.colorspace import linear_to_srgb
+from did_ocr.model.precond import EDMPrecond
+
+P_MEAN, P_STD = -1.2, 1.2
+
+
+def sample_sigmas(batch: int, g: torch.Generator, device: torch.device | str = "cpu") -> torch.Tensor:
+    """Training noise levels: ln sigma ~ N(-1.2, 1.2^2)."""
+    return (torch.randn(batch, generator=g) * P_STD + P_MEAN).exp().to(device)
+
+
+def edm_loss(model: EDMPrecond | nn.Module, target: torch.Tensor, cond: torch.Tensor, sigma: torch.Tensor,
+             noise: torch.Tensor, perceptual: nn.Module | None = None, perceptual_weight: float = 0.0,
+             to_linear: Callable[[torch.Tensor], torch.Tensor] | None = None) -> tuple[torch.Tensor, dict[str, float]]:
+    """Mean loss over the batch and its parts (for logging).
+
+    ``to_linear`` maps model space to linear RGB (the tail-norm inverse) for
+    the perceptual term.
+    """
+    sd = 0.5
+    s = sigma.view(-1, 1, 1, 1)
+    denoised = model(target + s * noise, sigma, cond)
+    weight = (s ** 2 + sd ** 2) / (s * sd) ** 2
+    mse = (weight * (denoised - target) ** 2).mean(dim=(1, 2, 3))
+    loss = mse
+    parts = {"mse": float(mse.mean().detach())}
+    if perceptual is not None and perceptual_weight > 0:
+        assert to_linear is not None, "the perceptual term needs the model-space -> linear mapping"
+        p = perceptual(linear_to_srgb(to_linear(denoised)), linear_to_srgb(to_linear(target)))
+        loss = loss + perceptual_weight * p
+        parts["perceptual"] = float(p.mean().detach())
+    return loss.mean(), parts

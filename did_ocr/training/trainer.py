@@ -1,0 +1,347 @@
+"""The training loop: multi-scale patch training of the DiD denoiser.
+
+One step: draw pairs (synthetic or a dataset), augment, tail-normalize, cut
+multi-scale windows (:mod:`did_ocr.training.batches`), draw EDM noise levels,
+take an Adam step on the EDM loss (+ perceptual term), update the EMA.
+
+Everything random in a step comes from generators seeded by (seed, rank,
+step), so ``--resume`` continues exactly where a run stopped. Checkpoints are
+written atomically every ``checkpoint_every`` steps (and at the end), plus an
+inference-only ``model.safetensors`` with the EMA weights and a preview
+PNG. Under ``torchrun`` the same loop runs with DistributedDataParallel
+(gloo on CPU, NCCL on CUDA); rank 0 logs and writes, every rank gets its own
+data stream. A non-finite loss on any rank stops all ranks with a clear
+message; the last good checkpoint stays as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from did_ocr.errors import DidOcrError
+from did_ocr.model.checkpoint import build_model, export_inference, load_state, prefixed, read_checkpoint, save_checkpoint
+from did_ocr.model.normalization import TailNorm, fit_tail_norm
+from did_ocr.model.unet import PRESETS, UNetConfig
+from did_ocr.training.augment import augment_pairs
+from did_ocr.training.batches import training_windows
+from did_ocr.training.ema import EMA
+from did_ocr.training.losses import edm_loss, sample_sigmas
+from did_ocr.training.pairs import DatasetPairs, PairSource, SyntheticPairs
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run (stored in every checkpoint)."""
+
+    out: str
+    data: str = "synthetic"
+    steps: int = 3000
+    batch: int = 64
+    windows_per_pair: int = 4  # windows cut from each rendered pair (one per scale when 4)
+    size: str = "S"
+    lr: float = 8e-4
+    warmup: int = 200
+    grad_clip: float = 1.0
+    ema_halflife: float = 50_000
+    perceptual: str = "craft"
+    perceptual_weight: float = 0.5
+    perceptual_fraction: float = 0.25  # share of each batch that gets the perceptual term (it is costly)
+    perceptual_weights: str | None = None  # path to LPIPS AlexNet / CRAFT weights
+    tail_norm: bool = True
+    seed: int = 0
+    checkpoint_every: int = 250
+    preview_every: int = 500
+    keep_every: int = 0  # also keep OUT/snapshots/model_stepN.safetensors every N steps (0: never)
+    norm_fit_pairs: int = 256
+    device: str = "auto"
+    threads: int | None = None
+    unet: dict[str, Any] = field(default_factory=dict)
+
+    def unet_config(self) -> UNetConfig:
+        if self.unet:
+            return UNetConfig.from_dict(self.unet)
+        if self.size not in PRESETS:
+            raise DidOcrError(f"unknown model size {self.size!r}; choose one of {', '.join(PRESETS)}")
+        return PRESETS[self.size]
+
+
+@dataclass
+class DistInfo:
+    rank: int = 0
+    world: int = 1
+    local_rank: int = 0
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+
+def init_distributed(device_kind: str) -> DistInfo:
+    """Join the process group when launched by torchrun (WORLD_SIZE > 1)."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return DistInfo()
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group(backend="nccl" if device_kind == "cuda" else "gloo")
+    return DistInfo(rank=dist.get_rank(), world=dist.get_world_size(), local_rank=int(os.environ.get("LOCAL_RANK", 0)))
+
+
+def _resolve_device(name: str, dist: DistInfo) -> torch.device:
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda":
+        if not torch.cuda.is_available():
+            raise DidOcrError("--device cuda was requested but no CUDA device is available; use --device cpu")
+        return torch.device("cuda", dist.local_rank)
+    if name != "cpu":
+        raise DidOcrError(f"unknown device {name!r}; use auto, cpu or cuda")
+    return torch.device("cpu")
+
+
+def make_source(cfg: TrainConfig, rank: int) -> PairSource:
+    if cfg.data == "synthetic":
+        return SyntheticPairs(seed=cfg.seed, rank=rank)
+    return DatasetPairs(cfg.data, seed=cfg.seed, rank=rank)
+
+
+def fit_norm(source: PairSource, cfg: TrainConfig) -> TailNorm:
+    """Fit the tail-normalization statistics on ``norm_fit_pairs`` pairs drawn before step 0."""
+    darks, lights = [], []
+    per_draw = 32
+    for i in range(max(1, cfg.norm_fit_pairs // per_draw)):
+        d, l = source.pairs(i, per_draw, stream=1)
+        darks.append(d)
+        lights.append(l)
+    return fit_tail_norm(darks, lights, enabled=cfg.tail_norm)
+
+
+def resumed_config(path: Path, given: TrainConfig) -> TrainConfig:
+    """The stored run configuration, with only --steps, --device and --threads taken from ``given``."""
+    _, meta = read_checkpoint(path)
+    stored = dict(meta.get("train", {}))
+    stored.update(steps=given.steps, device=given.device, threads=given.threads, out=given.out)
+    try:
+        return TrainConfig(**stored)
+    except TypeError as exc:
+        raise DidOcrError(f"{path}: stored training configuration is not understood ({exc})") from None
+
+
+def step_generator(seed: int, rank: int, step: int) -> torch.Generator:
+    g = torch.Generator()
+    g.manual_seed(int(np.random.SeedSequence([seed, rank, step, 7]).generate_state(1, dtype=np.uint64)[0] >> 1))
+    return g
+
+
+class Trainer:
+    """Owns the model, optimizer, EMA and data source of one run."""
+
+    def __init__(self, cfg: TrainConfig, resume: bool = False) -> None:
+        self.out = Path(cfg.out)
+        self.ckpt_path = self.out / "checkpoint.safetensors"
+        if resume and self.ckpt_path.exists():
+            cfg = resumed_config(self.ckpt_path, cfg)
+        self.cfg = cfg
+        self.device = _resolve_device(cfg.device, DistInfo())
+        self.dist = init_distributed(self.device.type)
+        self.device = _resolve_device(cfg.device, self.dist)
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        self.source = make_source(cfg, self.dist.rank)
+        self.step = 0
+        self.patches_seen = 0
+        self.wall = 0.0
+        unet = cfg.unet_config()
+        self.model = build_model(unet).to(self.device)
+        if self.device.type == "cpu":
+            self.model.to(memory_format=torch.channels_last)
+        self.optim = torch.optim.Adam(self.model.parameters(), lr=cfg.lr, betas=(0.9, 0.999), eps=1e-8)
+        self.ema = EMA(self.model, cfg.ema_halflife)
+        self.perceptual = None
+        if cfg.perceptual != "none":
+            from did_ocr.training.perceptual import build_perceptual
+
+            self.perceptual = build_perceptual(cfg.perceptual, cfg.perceptual_weights).to(self.device)
+        if resume and self.ckpt_path.exists():
+            self.norm = self._load(self.ckpt_path)
+        else:
+            if resume and self.dist.main:
+                print(f"no checkpoint in {self.out}; starting a new run", flush=True)
+            self.norm = fit_norm(self.source, cfg)
+        self.ddp: nn.Module = self.model
+        if self.dist.world > 1:
+            from torch.nn.parallel import DistributedDataParallel
+
+            self.ddp = DistributedDataParallel(self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
+
+    # ---- state -----------------------------------------------------------------------------
+    def _meta(self) -> dict[str, Any]:
+        return {"unet": self.cfg.unet_config().to_dict(), "norm": self.norm.to_dict(), "step": self.step,
+                "patches_seen": self.patches_seen, "wall_seconds": round(self.wall, 1),
+                "train": asdict(self.cfg), "data": self.source.describe(), "world_size": self.dist.world,
+                # no generator state to store: every random draw of step t comes from SeedSequence(seed, rank, t)
+                "rng": "per-step SeedSequence(seed, rank, step)"}
+
+    def save(self) -> None:
+        """Write the training checkpoint and the EMA-only inference model (rank 0 only)."""
+        if not self.dist.main:
+            return
+        tensors = {f"model.{k}": v for k, v in self.model.state_dict().items()}
+        tensors.update({f"ema.{k}": v for k, v in self.ema.module.state_dict().items()})
+        optim_state = self.optim.state_dict()
+        for idx, state in optim_state["state"].items():
+            for key, value in state.items():
+                tensors[f"optim.{idx}.{key}"] = torch.as_tensor(value)
+        meta = self._meta()
+        meta["optim_groups"] = optim_state["param_groups"]
+        save_checkpoint(self.ckpt_path, tensors, meta)
+        export_inference(self.ckpt_path, self.out / "model.safetensors")
+
+    def _load(self, path: Path) -> TailNorm:
+        tensors, meta = read_checkpoint(path)
+        if meta.get("unet") != self.cfg.unet_config().to_dict():
+            raise DidOcrError(f"{path}: was trained with a different model size; resume with the same --size")
+        load_state(self.model, prefixed(tensors, "model"), path)
+        load_state(self.ema.module, prefixed(tensors, "ema"), path)
+        state: dict[int, dict[str, torch.Tensor]] = {}
+        for key, value in prefixed(tensors, "optim").items():
+            idx, name = key.split(".", 1)
+            state.setdefault(int(idx), {})[name] = value
+        try:
+            self.optim.load_state_dict({"state": state, "param_groups": meta["optim_groups"]})
+        except (KeyError, ValueError) as exc:
+            raise DidOcrError(f"{path}: optimizer state does not match the model ({exc})") from None
+        self.step = int(meta["step"])
+        self.patches_seen = int(meta.get("patches_seen", self.step * self.cfg.batch))
+        self.wall = float(meta.get("wall_seconds", 0.0))
+        return TailNorm.from_dict(meta["norm"])
+
+    # ---- one step ----------------------------------------------------------------------------
+    def lr_at(self, step: int) -> float:
+        return self.cfg.lr * min(1.0, (step + 1) / max(1, self.cfg.warmup))
+
+    def train_step(self) -> dict[str, float]:
+        cfg = self.cfg
+        g = step_generator(cfg.seed, self.dist.rank, self.step)
+        if cfg.batch % cfg.windows_per_pair:
+            raise DidOcrError(f"--batch {cfg.batch} must be a multiple of {cfg.windows_per_pair} (windows per pair)")
+        dark, light = self.source.pairs(self.step, cfg.batch // cfg.windows_per_pair)
+        dark, light = augment_pairs(dark, light, g)
+        dark_n, light_n = self.norm.normalize(dark, "dark"), self.norm.normalize(light, "light")
+        target, cond, _ = training_windows(dark_n, light_n, g, cfg.windows_per_pair)
+        sigma = sample_sigmas(cfg.batch, g)
+        noise = torch.randn(target.shape, generator=g)
+        target, cond, sigma, noise = (t.to(self.device) for t in (target, cond, sigma, noise))
+        if self.device.type == "cpu":
+            target, cond, noise = (t.contiguous(memory_format=torch.channels_last) for t in (target, cond, noise))
+        for group in self.optim.param_groups:
+            group["lr"] = self.lr_at(self.step)
+        loss, parts = self._loss(target, cond, sigma, noise)
+        finite = torch.tensor([1.0 if torch.isfinite(loss) else 0.0], device=self.device)
+        if self.dist.world > 1:
+            import torch.distributed as dist
+
+            dist.all_reduce(finite, op=dist.ReduceOp.MIN)
+        if finite.item() < 1:
+            raise DidOcrError(f"non-finite loss at step {self.step} (on some rank); training stopped, the last good "
+                              f"checkpoint in {self.out} is untouched: resume from it with a lower --lr")
+        self.optim.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.grad_clip:
+            nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
+        self.optim.step()
+        self.step += 1
+        self.patches_seen += cfg.batch * self.dist.world
+        self.ema.update(self.model, cfg.batch * self.dist.world, self.patches_seen)
+        return {"loss": float(loss.detach()), **parts}
+
+    def _loss(self, target: torch.Tensor, cond: torch.Tensor, sigma: torch.Tensor,
+              noise: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
+        cfg = self.cfg
+        if self.perceptual is None or cfg.perceptual_weight <= 0:
+            return edm_loss(self.ddp, target, cond, sigma, noise)
+        # the perceptual term on the first `fraction` of the batch only (the batch is already random)
+        k = max(1, int(round(cfg.batch * cfg.perceptual_fraction)))
+        share = k / cfg.batch
+        with_p, parts_p = edm_loss(self.ddp, target[:k], cond[:k], sigma[:k], noise[:k], self.perceptual,
+                                   cfg.perceptual_weight, lambda y: self.norm.denormalize(y, "light"))
+        if k == cfg.batch:
+            return with_p, parts_p
+        rest, parts_r = edm_loss(self.ddp, target[k:], cond[k:], sigma[k:], noise[k:])
+        loss = share * with_p + (1 - share) * rest
+        parts = {"mse": share * parts_p["mse"] + (1 - share) * parts_r["mse"], "perceptual": parts_p["perceptual"]}
+        return loss, parts
+
+    # ---- preview -----------------------------------------------------------------------------
+    def preview(self) -> None:
+        """A side-by-side PNG (dark | EMA reconstruction | well-lit) of fixed synthetic samples."""
+        if not self.dist.main:
+            return
+        from did_ocr.bench.grid import save_preview
+
+        save_preview(self.ema.module, self.norm, self.out / "preview.png", step=self.step, device=self.device)
+
+    # ---- loop --------------------------------------------------------------------------------
+    def run(self) -> None:
+        from tqdm import tqdm
+
+        cfg = self.cfg
+        if self.dist.main:
+            self.out.mkdir(parents=True, exist_ok=True)
+            (self.out / "config.json").write_text(json.dumps(asdict(cfg), indent=2) + "\n")
+        bar = tqdm(total=cfg.steps, initial=self.step, desc="train", unit="step", disable=not self.dist.main,
+                   dynamic_ncols=True)
+        log = open(self.out / "log.jsonl", "a") if self.dist.main else None
+        avg: float | None = None
+        try:
+            while self.step < cfg.steps:
+                t0 = time.perf_counter()
+                parts = self.train_step()
+                dt = time.perf_counter() - t0
+                self.wall += dt
+                avg = parts["loss"] if avg is None else 0.98 * avg + 0.02 * parts["loss"]
+                rate = cfg.batch * self.dist.world / dt
+                bar.set_postfix(loss=f"{avg:.4f}", patches_s=f"{rate:.0f}")
+                bar.update(1)
+                if log is not None and (self.step % 10 == 0 or self.step == cfg.steps):
+                    log.write(json.dumps({"step": self.step, **{k: round(v, 5) for k, v in parts.items()},
+                                          "loss_avg": round(avg, 5), "patches_per_s": round(rate, 1),
+                                          "lr": self.lr_at(self.step - 1), "wall": round(self.wall, 1)}) + "\n")
+                    log.flush()
+                if self.step % cfg.checkpoint_every == 0 or self.step == cfg.steps:
+                    self.save()
+                if cfg.keep_every and self.step % cfg.keep_every == 0 and self.dist.main:
+                    self.save()
+                    export_inference(self.ckpt_path, self.out / "snapshots" / f"model_step{self.step}.safetensors")
+                if cfg.preview_every and (self.step % cfg.preview_every == 0 or self.step == cfg.steps):
+                    self.preview()
+                self._barrier()
+        finally:
+            bar.close()
+            if log is not None:
+                log.close()
+
+    def _barrier(self) -> None:
+        if self.dist.world > 1:
+            import torch.distributed as dist
+
+            dist.barrier()
+
+
+def train(cfg: TrainConfig, resume: bool = False) -> Trainer:
+    """Train (or resume) a run and return the trainer."""
+    trainer = Trainer(cfg, resume=resume)
+    if resume and trainer.step >= cfg.steps and trainer.dist.main:
+        print(f"{trainer.ckpt_path} is already at step {trainer.step} >= --steps {cfg.steps}; nothing to do", flush=True)
+    trainer.run()
+    return trainer
