@@ -29,11 +29,13 @@ import click
               help="Write preview.png every N steps (0: never).")
 @click.option("--keep-every", default=0, show_default=True, type=click.IntRange(min=0),
               help="Also keep OUT/snapshots/model_stepN.safetensors every N steps (0: never).")
+@click.option("--norm-pairs", default=256, show_default=True, type=click.IntRange(min=1),
+              help="Pairs drawn to fit the tail-normalization statistics.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="CPU threads for torch.")
 def train(data: str, out: str, steps: int, batch: int, size: str, lr: float, perceptual: str, perceptual_weight: float,
           perceptual_weights: str | None, no_tail_norm: bool, resume: bool, seed: int, checkpoint_every: int,
-          preview_every: int, keep_every: int, device: str, threads: int | None) -> None:
+          preview_every: int, keep_every: int, norm_pairs: int, device: str, threads: int | None) -> None:
     """Train the DiD denoiser on synthetic data (default) or a dataset folder.
 
     Writes OUT/checkpoint.safetensors (full state, for --resume), OUT/model.safetensors
@@ -48,7 +50,7 @@ def train(data: str, out: str, steps: int, batch: int, size: str, lr: float, per
     cfg = TrainConfig(out=out, data=data, steps=steps, batch=batch, size=size, lr=lr, perceptual=perceptual,
                       perceptual_weight=perceptual_weight, perceptual_weights=perceptual_weights,
                       tail_norm=not no_tail_norm, seed=seed, checkpoint_every=checkpoint_every,
-                      preview_every=preview_every, keep_every=keep_every, device=device, threads=threads)
+                      preview_every=preview_every, keep_every=keep_every, norm_fit_pairs=norm_pairs, device=device, threads=threads)
     trainer = run_training(cfg, resume=resume)
     if trainer.dist.main:
         click.echo(f"step {trainer.step}: {trainer.out / 'model.safetensors'}")

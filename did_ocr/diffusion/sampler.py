@@ -46,8 +46,9 @@ def heun_sample(denoise: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *,
     """EDM's deterministic 2nd-order Heun sampler (Algorithm 1): 2N-1 evaluations for N steps."""
     for i in range(len(sigmas) - 1):
         s, s_next = sigmas[i], sigmas[i + 1]
-        d = (x - denoise(x, s)) / s
-        x_next = x + (s_next - s) * d
+        denoised = denoise(x, s)
+        d = (x - denoised) / s
+        x_next = x + (s_next - s) * d if s_next > 0 else denoised  # the step to 0 is exactly D
         if s_next > 0:
             d_next = (x_next - denoise(x_next, s_next)) / s_next
             x_next = x + (s_next - s) * 0.5 * (d + d_next)
@@ -60,7 +61,8 @@ def euler_sample(denoise: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *,
     """1st-order Euler: one evaluation per step; with ``[sigma, 0]`` it is a single denoise."""
     for i in range(len(sigmas) - 1):
         s, s_next = sigmas[i], sigmas[i + 1]
-        x = x + (s_next - s) * (x - denoise(x, s)) / s
+        denoised = denoise(x, s)
+        x = x + (s_next - s) * (x - denoised) / s if s_next > 0 else denoised
         if hook is not None:
             x = hook(i, x, s_next)
     return x

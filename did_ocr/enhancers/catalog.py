@@ -5,6 +5,7 @@ from did_ocr.enhancers.base import register
 # DiD (diffusion) and its ablations come first: "did" is the default.
 register("did", "did_ocr.enhancers.did:make_did")
 register("did-fast", "did_ocr.enhancers.did:make_did_fast")
+register("did-full", "did_ocr.enhancers.did:make_did_full")
 register("did-noilvr", "did_ocr.enhancers.did:make_did_noilvr")
 register("did-single", "did_ocr.enhancers.did:make_did_single")
 register("did-1step", "did_ocr.enhancers.did:make_did_1step")

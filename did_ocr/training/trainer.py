@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from did_ocr.errors import DidOcrError
+from did_ocr.errors import CheckpointError, DidOcrError
 from did_ocr.model.checkpoint import build_model, export_inference, load_state, prefixed, read_checkpoint, save_checkpoint
 from did_ocr.model.normalization import TailNorm, fit_tail_norm
 from did_ocr.model.unet import PRESETS, UNetConfig
@@ -62,6 +62,7 @@ class TrainConfig:
     preview_every: int = 500
     keep_every: int = 0  # also keep OUT/snapshots/model_stepN.safetensors every N steps (0: never)
     norm_fit_pairs: int = 256
+    pool: int = 384  # synthetic scenes kept in memory (each lives pool / 2 steps)
     device: str = "auto"
     threads: int | None = None
     unet: dict[str, Any] = field(default_factory=dict)
@@ -111,7 +112,7 @@ def _resolve_device(name: str, dist: DistInfo) -> torch.device:
 
 def make_source(cfg: TrainConfig, rank: int) -> PairSource:
     if cfg.data == "synthetic":
-        return SyntheticPairs(seed=cfg.seed, rank=rank)
+        return SyntheticPairs(seed=cfg.seed, rank=rank, pool=cfg.pool)
     return DatasetPairs(cfg.data, seed=cfg.seed, rank=rank)
 
 
@@ -119,8 +120,8 @@ def fit_norm(source: PairSource, cfg: TrainConfig) -> TailNorm:
     """Fit the tail-normalization statistics on ``norm_fit_pairs`` pairs drawn before step 0."""
     darks, lights = [], []
     per_draw = 32
-    for i in range(max(1, cfg.norm_fit_pairs // per_draw)):
-        d, l = source.pairs(i, per_draw, stream=1)
+    for i in range(max(1, -(-cfg.norm_fit_pairs // per_draw))):
+        d, l = source.pairs(i, min(per_draw, cfg.norm_fit_pairs), stream=1)
         darks.append(d)
         lights.append(l)
     return fit_tail_norm(darks, lights, enabled=cfg.tail_norm)
@@ -162,7 +163,9 @@ class Trainer:
         self.patches_seen = 0
         self.wall = 0.0
         unet = cfg.unet_config()
-        self.model = build_model(unet).to(self.device)
+        with torch.random.fork_rng(devices=[]):  # the initial weights depend on --seed only
+            torch.manual_seed(cfg.seed)
+            self.model = build_model(unet).to(self.device)
         if self.device.type == "cpu":
             self.model.to(memory_format=torch.channels_last)
         self.optim = torch.optim.Adam(self.model.parameters(), lr=cfg.lr, betas=(0.9, 0.999), eps=1e-8)
@@ -209,8 +212,9 @@ class Trainer:
 
     def _load(self, path: Path) -> TailNorm:
         tensors, meta = read_checkpoint(path)
-        if meta.get("unet") != self.cfg.unet_config().to_dict():
-            raise DidOcrError(f"{path}: was trained with a different model size; resume with the same --size")
+        if UNetConfig.from_dict(meta["unet"]) != self.cfg.unet_config():
+            raise CheckpointError(f"{path}: its model configuration differs from the run's config.json; "
+                                  "the checkpoint does not belong to this run")
         load_state(self.model, prefixed(tensors, "model"), path)
         load_state(self.ema.module, prefixed(tensors, "ema"), path)
         state: dict[int, dict[str, torch.Tensor]] = {}

@@ -1,0 +1,149 @@
+"""The DiD enhancer: diffusion reconstruction of a well-lit image, and its ablations.
+
+``did`` runs the multi-scale cascade with the model shipped in the package
+(or ``model=PATH``). The ablations reuse the same trained denoiser and differ
+only in how it is sampled:
+
+* ``did-noilvr``: no ILVR (upper-scale windows are not tied to the previous scale);
+* ``did-single``: the top scale only, conditioned on the dark image alone;
+* ``did-1step``: one denoiser evaluation per window (the regression estimate);
+* ``did-nonorm``: a model trained without tail normalization (needs such a model).
+
+Large photos are downscaled so that the longer side is at most ``max_side``
+before sampling (the cost grows with the pixel count) and the result is
+scaled back to the input size, so every enhancer keeps the image's shape.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from did_ocr.capture.colorspace import linear_to_srgb
+from did_ocr.diffusion.cascade import CascadeConfig, CascadeStats, reconstruct
+from did_ocr.enhancers.base import Enhancer
+from did_ocr.errors import DidOcrError, InputError
+from did_ocr.model.checkpoint import LoadedModel, load_model
+
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+DEFAULT_MODEL = WEIGHTS_DIR / "did_s.safetensors"
+NONORM_MODEL = WEIGHTS_DIR / "did_s_nonorm.safetensors"
+DEFAULT_MAX_SIDE = 1024
+MIN_SIDE = 8
+QUALITIES: dict[str, CascadeConfig] = {"full": CascadeConfig(), "fast": CascadeConfig(fast=True)}
+DEFAULT_QUALITY = "fast"
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_model(path: str, device: str) -> LoadedModel:
+    return load_model(path, device=device)
+
+
+def resolve_torch_device(device: str | torch.device) -> torch.device:
+    """``auto`` -> CUDA when available, else CPU; a clear error for an unavailable CUDA."""
+    name = str(device)
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise DidOcrError("--device cuda was requested but no CUDA device is available; use --device cpu or auto")
+    return torch.device(name)
+
+
+class DidEnhancer(Enhancer):
+    """Diffusion-in-the-Dark reconstruction with a trained denoiser."""
+
+    def __init__(self, name: str = "did", model: str | Path | None = None, device: str = "auto",
+                 quality: str = DEFAULT_QUALITY, max_side: int = DEFAULT_MAX_SIDE,
+                 config: CascadeConfig | None = None, **overrides: Any) -> None:
+        if quality not in QUALITIES:
+            raise DidOcrError(f"unknown quality {quality!r}; choose one of {', '.join(QUALITIES)}")
+        self.name = name
+        self.device = resolve_torch_device(device)
+        path = Path(model) if model else DEFAULT_MODEL
+        if not path.is_file():
+            raise DidOcrError(f"DiD model not found at {path}; pass --model PATH to a model.safetensors from `did-ocr train`")
+        self.loaded = _cached_model(str(path), str(self.device))
+        base = config or QUALITIES[quality]
+        fields = base.to_dict()
+        # only sampling settings are taken from the extra options; anything else is not ours
+        self.config = CascadeConfig(**{**fields, **{k: v for k, v in overrides.items() if k in fields and v is not None}})
+        self.quality = quality
+        self.max_side = max_side
+        self.last_stats = CascadeStats()
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "model": str(self.loaded.path), "model_step": self.loaded.meta.get("step"),
+                "quality": self.quality, "max_side": self.max_side, "cascade": self.config.to_dict()}
+
+    def enhance(self, linear_rgb: np.ndarray, seed: int = 0) -> np.ndarray:
+        h, w = linear_rgb.shape[:2]
+        if min(h, w) < MIN_SIDE:
+            raise InputError(f"image of {w}x{h} pixels is too small for DiD (at least {MIN_SIDE}x{MIN_SIDE}); "
+                             "use a larger crop or --enhancer gain")
+        work = _cap_side(linear_rgb, self.max_side)
+        dark = torch.from_numpy(np.ascontiguousarray(work, dtype=np.float32)).permute(2, 0, 1).to(self.device)
+        with _autocast(self.device):
+            out, self.last_stats = reconstruct(self.loaded.model, self.loaded.norm, dark, self.config, seed=seed)
+        result = out.float().permute(1, 2, 0).cpu().numpy()
+        if result.shape[:2] != (h, w):
+            import cv2
+
+            result = cv2.resize(result, (w, h), interpolation=cv2.INTER_CUBIC)
+        return linear_to_srgb(np.clip(result, 0.0, 1.0)).astype(np.float32)
+
+
+def _cap_side(img: np.ndarray, max_side: int) -> np.ndarray:
+    h, w = img.shape[:2]
+    if max_side <= 0 or max(h, w) <= max_side:
+        return img
+    import cv2
+
+    f = max_side / max(h, w)
+    return cv2.resize(img, (max(MIN_SIDE, round(w * f)), max(MIN_SIDE, round(h * f))), interpolation=cv2.INTER_AREA)
+
+
+def _autocast(device: torch.device):
+    """bf16/fp16 autocast on CUDA (faster, same results within noise); plain float32 on CPU."""
+    import contextlib
+
+    if device.type != "cuda":
+        return contextlib.nullcontext()
+    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.autocast("cuda", dtype=dtype)
+
+
+def make_did(**kw: Any) -> DidEnhancer:
+    return DidEnhancer(name="did", **kw)
+
+
+def make_did_fast(**kw: Any) -> DidEnhancer:
+    return DidEnhancer(name="did-fast", **{**kw, "quality": "fast"})
+
+
+def make_did_full(**kw: Any) -> DidEnhancer:
+    return DidEnhancer(name="did-full", **{**kw, "quality": "full"})
+
+
+def make_did_noilvr(**kw: Any) -> DidEnhancer:
+    return DidEnhancer(name="did-noilvr", ilvr_steps=0, fast_ilvr_steps=0, **kw)
+
+
+def make_did_single(**kw: Any) -> DidEnhancer:
+    return DidEnhancer(name="did-single", cascade=False, **{**kw, "quality": "full"})
+
+
+def make_did_1step(**kw: Any) -> DidEnhancer:
+    return DidEnhancer(name="did-1step", one_step=True, **kw)
+
+
+def make_did_nonorm(**kw: Any) -> DidEnhancer:
+    model = kw.pop("nonorm_model", None) or NONORM_MODEL
+    if not Path(model).is_file():
+        raise DidOcrError(f"did-nonorm needs a model trained without tail normalization ({model} not found); "
+                          "train one with `did-ocr train --no-tail-norm` and pass it with --nonorm-model")
+    kw.pop("model", None)
+    return DidEnhancer(name="did-nonorm", model=model, **kw)
