@@ -30,6 +30,8 @@ class Enhancer(abc.ABC):
 
     #: registry name, e.g. "gain" or "did"
     name: str = ""
+    #: whether different seeds give different outputs (only then is reading several samples useful)
+    stochastic: bool = False
 
     @abc.abstractmethod
     def enhance(self, linear_rgb: np.ndarray, seed: int = 0) -> np.ndarray:

@@ -26,6 +26,7 @@ import torch
 from did_ocr.capture.colorspace import linear_to_srgb
 from did_ocr.diffusion.cascade import CascadeConfig, CascadeStats, reconstruct
 from did_ocr.enhancers.base import Enhancer
+from did_ocr.device import resolve_device
 from did_ocr.errors import DidOcrError, InputError
 from did_ocr.model.checkpoint import LoadedModel, load_model
 
@@ -43,18 +44,10 @@ def _cached_model(path: str, device: str) -> LoadedModel:
     return load_model(path, device=device)
 
 
-def resolve_torch_device(device: str | torch.device) -> torch.device:
-    """``auto`` -> CUDA when available, else CPU; a clear error for an unavailable CUDA."""
-    name = str(device)
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise DidOcrError("--device cuda was requested but no CUDA device is available; use --device cpu or auto")
-    return torch.device(name)
-
-
 class DidEnhancer(Enhancer):
     """Diffusion-in-the-Dark reconstruction with a trained denoiser."""
+
+    stochastic = True
 
     def __init__(self, name: str = "did", model: str | Path | None = None, device: str = "auto",
                  quality: str = DEFAULT_QUALITY, max_side: int = DEFAULT_MAX_SIDE,
@@ -62,7 +55,7 @@ class DidEnhancer(Enhancer):
         if quality not in QUALITIES:
             raise DidOcrError(f"unknown quality {quality!r}; choose one of {', '.join(QUALITIES)}")
         self.name = name
-        self.device = resolve_torch_device(device)
+        self.device = resolve_device(device)
         path = Path(model) if model else DEFAULT_MODEL
         if not path.is_file():
             raise DidOcrError(f"DiD model not found at {path}; pass --model PATH to a model.safetensors from `did-ocr train`")

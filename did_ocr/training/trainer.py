@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from did_ocr.device import resolve_device
 from did_ocr.errors import CheckpointError, DidOcrError
 from did_ocr.model.checkpoint import build_model, export_inference, load_state, prefixed, read_checkpoint, save_checkpoint
 from did_ocr.model.normalization import TailNorm, fit_tail_norm
@@ -99,15 +100,8 @@ def init_distributed(device_kind: str) -> DistInfo:
 
 
 def _resolve_device(name: str, dist: DistInfo) -> torch.device:
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda":
-        if not torch.cuda.is_available():
-            raise DidOcrError("--device cuda was requested but no CUDA device is available; use --device cpu")
-        return torch.device("cuda", dist.local_rank)
-    if name != "cpu":
-        raise DidOcrError(f"unknown device {name!r}; use auto, cpu or cuda")
-    return torch.device("cpu")
+    device = resolve_device(name)
+    return torch.device("cuda", dist.local_rank) if device.type == "cuda" else device
 
 
 def make_source(cfg: TrainConfig, rank: int) -> PairSource:

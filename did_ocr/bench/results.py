@@ -1,0 +1,146 @@
+"""The benchmark's result files: an append-only per-image CSV that survives kills, and its summary.
+
+Rows are appended and flushed (fsync) one at a time, so an interrupted run
+loses at most the row being written; on resume a torn last line is cut off
+and the (image, enhancer) pairs already present are skipped, so nothing is
+computed twice and no row is duplicated.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+COLUMNS = ["dataset", "image", "level", "enhancer", "truth", "prediction", "words_found", "words_total",
+           "word_accuracy", "exact", "cer", "psnr", "ssim", "lpips", "seconds", "enhance_seconds", "ocr_seconds",
+           "error"]
+REFERENCE = "well-lit"  # OCR on the high/ image: the ceiling
+
+
+class RowLog:
+    """Append-only CSV of per-image rows with crash-safe resume."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._repair()
+        self.done: set[tuple[str, str]] = {(r["image"], r["enhancer"]) for r in self.rows()}
+        new = not self.path.exists() or self.path.stat().st_size == 0
+        self._handle = open(self.path, "a", newline="", encoding="utf-8")
+        self._writer = csv.DictWriter(self._handle, fieldnames=COLUMNS)
+        if new:
+            self._writer.writeheader()
+            self._sync()
+
+    def _repair(self) -> None:
+        """Cut a torn last line (a kill in the middle of a write)."""
+        if not self.path.exists():
+            return
+        data = self.path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            cut = data.rfind(b"\n") + 1
+            with open(self.path, "r+b") as f:
+                f.truncate(cut)
+
+    def rows(self) -> list[dict[str, str]]:
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return []
+        with open(self.path, newline="", encoding="utf-8") as f:
+            return [r for r in csv.DictReader(f) if r.get("enhancer")]
+
+    def add(self, row: dict) -> None:
+        key = (str(row["image"]), str(row["enhancer"]))
+        if key in self.done:
+            return
+        self._writer.writerow({c: _fmt(row.get(c)) for c in COLUMNS})
+        self._sync()
+        self.done.add(key)
+
+    def _sync(self) -> None:
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return f"{value:.6g}"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def load_rows(paths: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
+    """Per-image rows from one or more CSVs (shards), de-duplicated on (image, enhancer)."""
+    frames = [pd.read_csv(p, dtype={"image": str, "truth": str, "prediction": str, "level": str},
+                          keep_default_na=False, na_values={"psnr": [""], "ssim": [""], "lpips": [""],
+                                                            "cer": [""], "word_accuracy": [""], "exact": [""]})
+              for p in paths if Path(p).exists() and Path(p).stat().st_size > 0]
+    if not frames:
+        return pd.DataFrame(columns=COLUMNS)
+    df = pd.concat(frames, ignore_index=True)
+    return df.drop_duplicates(subset=["image", "enhancer"], keep="last").reset_index(drop=True)
+
+
+def summarize(df: pd.DataFrame) -> pd.DataFrame:
+    """Per enhancer and light level (plus an 'all' level): word accuracy, CER, image metrics, speed, n."""
+    ok = df[df["error"].astype(str) == ""].copy()
+    for col in ("words_found", "words_total", "cer", "psnr", "ssim", "lpips", "seconds", "enhance_seconds", "exact"):
+        ok[col] = pd.to_numeric(ok[col], errors="coerce")
+    ok["single_word"] = ok["words_total"] == 1
+    rows = []
+    levels = [lv for lv in ok["level"].unique()]
+    for enhancer, group in ok.groupby("enhancer", sort=False):
+        for level in [*levels, "all"]:
+            g = group if level == "all" else group[group["level"] == level]
+            if g.empty:
+                continue
+            single = g[g["single_word"]]
+            total = g["words_total"].sum()
+            rows.append({
+                "enhancer": enhancer, "level": level, "n": len(g),
+                "word_accuracy": g["words_found"].sum() / total if total else float("nan"),
+                "exact_rate": single["exact"].mean() if len(single) else float("nan"),
+                "cer": g["cer"].mean(), "psnr": g["psnr"].replace(float("inf"), float("nan")).mean(),
+                "ssim": g["ssim"].mean(), "lpips": g["lpips"].mean(),
+                "seconds_per_image": g["seconds"].mean(), "enhance_seconds": g["enhance_seconds"].mean(),
+                "errors": int((df[(df["enhancer"] == enhancer) & ((df["level"] == level) | (level == "all"))]["error"]
+                               .astype(str) != "").sum()),
+            })
+    return pd.DataFrame(rows)
+
+
+def to_markdown(summary: pd.DataFrame, level_order: list[str]) -> str:
+    """A word-accuracy table (enhancers x levels) and a full table, as Markdown."""
+    levels = [lv for lv in level_order if lv in set(summary["level"])] + ["all"]
+    pivot = summary.pivot(index="enhancer", columns="level", values="word_accuracy")
+    pivot = pivot.reindex(columns=[lv for lv in levels if lv in pivot.columns])
+    pivot = pivot.sort_values("all", ascending=False) if "all" in pivot.columns else pivot
+    out = io.StringIO()
+    out.write("| enhancer | " + " | ".join(pivot.columns) + " |\n")
+    out.write("|---|" + "---:|" * len(pivot.columns) + "\n")
+    for enhancer, row in pivot.iterrows():
+        out.write(f"| {enhancer} | " + " | ".join("" if pd.isna(v) else f"{100 * v:.1f}" for v in row) + " |\n")
+    out.write("\n")
+    full = summary[summary["level"] == "all"].sort_values("word_accuracy", ascending=False)
+    out.write("| enhancer | n | word acc. % | CER | PSNR dB | SSIM | LPIPS | s/image |\n")
+    out.write("|---|---:|---:|---:|---:|---:|---:|---:|\n")
+    for _, r in full.iterrows():
+        def f(v, fmt):
+            return "n/a" if pd.isna(v) else format(v, fmt)
+        out.write(f"| {r['enhancer']} | {r['n']} | {f(100 * r['word_accuracy'], '.1f')} | {f(r['cer'], '.3f')} | "
+                  f"{f(r['psnr'], '.2f')} | {f(r['ssim'], '.3f')} | {f(r['lpips'], '.3f')} | "
+                  f"{f(r['seconds_per_image'], '.2f')} |\n")
+    return out.getvalue()

@@ -1,0 +1,123 @@
+"""Classical baselines: what you would do to a dark photo without a learned model.
+
+All take linear RGB float32 (H, W, 3) in [0, 1] and return display sRGB
+float32 (H, W, 3) in [0, 1], like every enhancer (see :mod:`did_ocr.enhancers.base`).
+
+* ``none``: the capture as it is (sRGB-encoded): what OCR sees without help.
+* ``gain``: robust auto-exposure: scale linear light so that the 99.5th
+  percentile of luminance lands at 0.9, then encode to sRGB.
+* ``gamma``: adaptive gamma: normalize by the same percentile, then choose the
+  power that brings the mean luminance to 0.4 (a strong lift of the shadows).
+* ``he``: ``gain``, then histogram equalization of the luma channel.
+* ``clahe``: ``gain``, then contrast-limited adaptive histogram equalization
+  of the Lab lightness.
+* ``nlm``: ``gain``, then OpenCV's non-local-means colour denoiser with a
+  strength of 0.7x the estimated noise level of the brightened image (1x erases thin strokes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from did_ocr.capture.colorspace import linear_to_srgb, to_uint8
+from did_ocr.enhancers.base import Enhancer
+
+_LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+
+
+def luminance(linear_rgb: np.ndarray) -> np.ndarray:
+    return linear_rgb @ _LUMA
+
+
+def auto_gain(linear_rgb: np.ndarray, percentile: float = 99.5, target: float = 0.9, max_gain: float = 5000.0) -> np.ndarray:
+    """Linear light scaled so that the ``percentile`` of luminance maps to ``target`` (clipped to [0, 1])."""
+    level = float(np.percentile(luminance(linear_rgb), percentile))
+    gain = min(max_gain, target / max(level, 1e-6))
+    return np.clip(linear_rgb * gain, 0.0, 1.0).astype(np.float32)
+
+
+def _u8_to_float(img: np.ndarray) -> np.ndarray:
+    return img.astype(np.float32) / 255.0
+
+
+class NoEnhancer(Enhancer):
+    name = "none"
+
+    def enhance(self, linear_rgb: np.ndarray, seed: int = 0) -> np.ndarray:
+        return linear_to_srgb(linear_rgb.astype(np.float32))
+
+
+class GainEnhancer(Enhancer):
+    name = "gain"
+
+    def enhance(self, linear_rgb: np.ndarray, seed: int = 0) -> np.ndarray:
+        return linear_to_srgb(auto_gain(linear_rgb))
+
+
+class GammaEnhancer(Enhancer):
+    name = "gamma"
+
+    def __init__(self, target_mean: float = 0.4) -> None:
+        self.target_mean = target_mean
+
+    def enhance(self, linear_rgb: np.ndarray, seed: int = 0) -> np.ndarray:
+        x = auto_gain(linear_rgb, target=1.0)
+        mean = float(np.clip(luminance(x).mean(), 1e-4, 0.999))
+        gamma = float(np.clip(np.log(self.target_mean) / np.log(mean), 0.05, 1.0))
+        return np.clip(x ** gamma, 0.0, 1.0).astype(np.float32)
+
+
+class HistEqEnhancer(Enhancer):
+    name = "he"
+
+    def enhance(self, linear_rgb: np.ndarray, seed: int = 0) -> np.ndarray:
+        import cv2
+
+        ycc = cv2.cvtColor(to_uint8(linear_to_srgb(auto_gain(linear_rgb))), cv2.COLOR_RGB2YCrCb)
+        ycc[..., 0] = cv2.equalizeHist(ycc[..., 0])
+        return _u8_to_float(cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB))
+
+
+class ClaheEnhancer(Enhancer):
+    name = "clahe"
+
+    def __init__(self, clip_limit: float = 2.0, tiles: int = 8) -> None:
+        self.clip_limit, self.tiles = clip_limit, tiles
+
+    def enhance(self, linear_rgb: np.ndarray, seed: int = 0) -> np.ndarray:
+        import cv2
+
+        lab = cv2.cvtColor(to_uint8(linear_to_srgb(auto_gain(linear_rgb))), cv2.COLOR_RGB2LAB)
+        clahe = cv2.createCLAHE(clipLimit=self.clip_limit, tileGridSize=(self.tiles, self.tiles))
+        lab[..., 0] = clahe.apply(lab[..., 0])
+        return _u8_to_float(cv2.cvtColor(lab, cv2.COLOR_LAB2RGB))
+
+
+def estimate_noise_sigma(img_u8: np.ndarray) -> float:
+    """Noise standard deviation (0-255 units) by the median absolute deviation of a Laplacian residual.
+
+    Immerkaer's fast estimator: robust to edges, cheap on large photos.
+    """
+    import cv2
+
+    gray = cv2.cvtColor(img_u8, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
+    residual = cv2.filter2D(gray, -1, kernel, borderType=cv2.BORDER_REFLECT)[1:-1, 1:-1]
+    if residual.size == 0:
+        return 0.0
+    return float(np.sqrt(np.pi / 2) * np.mean(np.abs(residual)) / 6.0)
+
+
+class NlmEnhancer(Enhancer):
+    name = "nlm"
+
+    def __init__(self, strength: float = 0.7) -> None:
+        self.strength = strength
+
+    def enhance(self, linear_rgb: np.ndarray, seed: int = 0) -> np.ndarray:
+        import cv2
+
+        img = to_uint8(linear_to_srgb(auto_gain(linear_rgb)))
+        h = float(np.clip(self.strength * estimate_noise_sigma(img), 3.0, 60.0))
+        denoised = cv2.fastNlMeansDenoisingColored(img, None, h, h, 7, 21)
+        return _u8_to_float(denoised)
