@@ -12,7 +12,8 @@ float32 (H, W, 3) in [0, 1], like every enhancer (see :mod:`did_ocr.enhancers.ba
 * ``clahe``: ``gain``, then contrast-limited adaptive histogram equalization
   of the Lab lightness.
 * ``nlm``: ``gain``, then OpenCV's non-local-means colour denoiser with a
-  strength of 0.7x the estimated noise level of the brightened image (1x erases thin strokes).
+  strength of 0.55x the estimated per-channel noise level of the brightened image
+  (tuned for OCR on a separate synthetic set, seed 999: 0.25-1.0 gave 45-51-37 %).
 """
 
 from __future__ import annotations
@@ -96,13 +97,13 @@ class ClaheEnhancer(Enhancer):
 def estimate_noise_sigma(img_u8: np.ndarray) -> float:
     """Noise standard deviation (0-255 units) by the median absolute deviation of a Laplacian residual.
 
-    Immerkaer's fast estimator: robust to edges, cheap on large photos.
+    Immerkaer's fast estimator per colour channel, averaged: robust to edges,
+    cheap on large photos.
     """
     import cv2
 
-    gray = cv2.cvtColor(img_u8, cv2.COLOR_RGB2GRAY).astype(np.float32)
     kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
-    residual = cv2.filter2D(gray, -1, kernel, borderType=cv2.BORDER_REFLECT)[1:-1, 1:-1]
+    residual = cv2.filter2D(img_u8.astype(np.float32), -1, kernel, borderType=cv2.BORDER_REFLECT)[1:-1, 1:-1]
     if residual.size == 0:
         return 0.0
     return float(np.sqrt(np.pi / 2) * np.mean(np.abs(residual)) / 6.0)
@@ -111,7 +112,7 @@ def estimate_noise_sigma(img_u8: np.ndarray) -> float:
 class NlmEnhancer(Enhancer):
     name = "nlm"
 
-    def __init__(self, strength: float = 0.7) -> None:
+    def __init__(self, strength: float = 0.55) -> None:
         self.strength = strength
 
     def enhance(self, linear_rgb: np.ndarray, seed: int = 0) -> np.ndarray:

@@ -1,0 +1,85 @@
+"""Enhancers keep shape, dtype and range; the registry; what each baseline is for."""
+
+import numpy as np
+import pytest
+
+from did_ocr.enhancers import available_enhancers, build_enhancer
+from did_ocr.enhancers.classical import auto_gain, estimate_noise_sigma
+from did_ocr.errors import DidOcrError
+
+CLASSICAL = ["none", "gain", "gamma", "he", "clahe", "nlm"]
+
+
+def dark_noisy(h=40, w=60, seed=0):
+    rng = np.random.default_rng(seed)
+    clean = np.full((h, w, 3), 0.5, np.float32)
+    clean[10:30, 10:50] = 0.05
+    return np.clip(clean * 0.02 + rng.normal(0, 0.001, clean.shape), 0, 1).astype(np.float32)
+
+
+@pytest.mark.parametrize("name", CLASSICAL)
+@pytest.mark.parametrize("shape", [(40, 60), (1, 1), (7, 301)])
+def test_classical_keep_shape_dtype_range(name, shape):
+    img = dark_noisy(*shape)
+    out = build_enhancer(name).enhance(img)
+    assert out.shape == img.shape and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() <= 1
+    assert np.array_equal(out, build_enhancer(name).enhance(img, seed=5))  # deterministic
+
+
+def test_gain_brightens_to_a_readable_level():
+    img = dark_noisy()
+    assert build_enhancer("gain").enhance(img).mean() > 5 * build_enhancer("none").enhance(img).mean()
+    assert np.percentile(auto_gain(img) @ np.array([0.2126, 0.7152, 0.0722]), 99.5) == pytest.approx(0.9, abs=0.02)
+
+
+def test_nlm_reduces_noise_on_a_flat_field():
+    rng = np.random.default_rng(1)
+    flat = np.clip(0.01 + rng.normal(0, 0.002, (64, 64, 3)), 0, 1).astype(np.float32)
+    gained = build_enhancer("gain").enhance(flat)
+    denoised = build_enhancer("nlm").enhance(flat)
+    assert denoised.std() < 0.5 * gained.std()
+
+
+def test_noise_estimate_tracks_the_noise_level():
+    rng = np.random.default_rng(2)
+    base = np.full((64, 64, 3), 128.0)
+    low = np.clip(base + rng.normal(0, 3, base.shape), 0, 255).astype(np.uint8)
+    high = np.clip(base + rng.normal(0, 15, base.shape), 0, 255).astype(np.uint8)
+    assert estimate_noise_sigma(low) < estimate_noise_sigma(high)
+    assert estimate_noise_sigma(high) == pytest.approx(15, rel=0.3)
+
+
+def test_registry_lists_did_first_and_rejects_unknown_names():
+    names = available_enhancers()
+    assert names[0] == "did" and set(CLASSICAL) <= set(names)
+    with pytest.raises(DidOcrError, match="unknown enhancer"):
+        build_enhancer("magic")
+
+
+def test_did_enhancer_with_a_tiny_model_keeps_shape(tiny_model_path):
+    did = build_enhancer("did", model=str(tiny_model_path), device="cpu", quality="fast")
+    img = dark_noisy(37, 101)
+    out = did.enhance(img, seed=3)
+    assert out.shape == img.shape and out.dtype == np.float32 and 0 <= out.min() and out.max() <= 1
+    assert np.array_equal(out, did.enhance(img, seed=3))
+    assert did.stochastic and did.describe()["quality"] == "fast"
+
+
+def test_did_caps_large_images_and_restores_the_size(tiny_model_path):
+    did = build_enhancer("did-1step", model=str(tiny_model_path), device="cpu", max_side=64)
+    img = dark_noisy(90, 200)
+    assert did.enhance(img).shape == img.shape
+    assert did.last_stats.windows <= 1 + 2 + 3  # worked at 29x64, not 90x200
+
+
+def test_did_refuses_degenerate_images_and_missing_models(tiny_model_path, tmp_path):
+    from did_ocr.errors import InputError
+
+    did = build_enhancer("did", model=str(tiny_model_path), device="cpu")
+    with pytest.raises(InputError, match="too small"):
+        did.enhance(dark_noisy(4, 50))
+    with pytest.raises(DidOcrError, match="not found"):
+        build_enhancer("did", model=str(tmp_path / "none.safetensors"))
+    with pytest.raises(DidOcrError, match="no-tail-norm"):
+        build_enhancer("did-nonorm", nonorm_model=str(tmp_path / "none.safetensors"))

@@ -1,0 +1,54 @@
+"""The real EasyOCR (offline weights), reading order, and the sample consensus."""
+
+import numpy as np
+
+from did_ocr.ocr.consensus import combine, read_consensus
+from did_ocr.ocr.reader import OcrWord, group_lines
+from tests.helpers import render_text
+
+
+def word(text, x, y, w=40, h=20, conf=0.9):
+    return OcrWord(text=text, confidence=conf, box=[[x, y], [x + w, y], [x + w, y + h], [x, y + h]])
+
+
+def test_real_easyocr_reads_a_clean_rendered_word(ocr_reader):
+    lines = ocr_reader.read(render_text("PHARMACY"))
+    assert [ln.text.upper() for ln in lines] == ["PHARMACY"]
+    assert 0 < lines[0].confidence <= 1 and len(lines[0].box) == 4
+
+
+def test_two_lines_come_in_reading_order(ocr_reader):
+    lines = ocr_reader.read(render_text("OPEN 24\nEXIT", size=(150, 320)))
+    texts = [ln.text.upper().replace(" ", "") for ln in lines]
+    assert texts == ["OPEN24", "EXIT"]
+
+
+def test_grouping_orders_words_left_to_right_and_lines_top_down():
+    words = [word("world", 100, 12), word("second", 10, 60), word("hello", 10, 10)]
+    lines = group_lines(words)
+    assert [ln.text for ln in lines] == ["hello world", "second"]
+
+
+def test_consensus_votes_by_confidence_and_drops_minority_hallucinations():
+    readings = [
+        [word("EXIT", 10, 10, conf=0.9), word("xx", 200, 200, conf=0.2)],
+        [word("EX1T", 11, 10, conf=0.4)],
+        [word("EXIT", 10, 11, conf=0.8)],
+    ]
+    lines = combine(readings)
+    assert [ln.text for ln in lines] == ["EXIT"]
+    assert 0 < lines[0].confidence <= 1
+
+
+def test_consensus_keeps_a_confident_word_seen_once():
+    lines = combine([[word("STOP", 0, 0, conf=0.95)], [], []])
+    assert [ln.text for ln in lines] == ["STOP"]
+
+
+def test_read_consensus_runs_deterministic_enhancers_once(ocr_reader):
+    from did_ocr.enhancers import build_enhancer
+
+    dark = (render_text("CAFE").astype(np.float32) / 255) ** 2.2 * 0.05
+    images, lines, timing = read_consensus(build_enhancer("gain"), ocr_reader, dark, samples=3)
+    assert len(images) == 1 and timing["enhance_s"] >= 0
+    assert "CAFE" in " ".join(ln.text.upper() for ln in lines)
