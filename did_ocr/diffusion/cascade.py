@@ -51,6 +51,7 @@ class CascadeConfig:
     fast_steps: int = 4
     fast_ilvr_steps: int = 1
     chunk: int = 256  # windows per network batch
+    dtype: str = "float32"  # "float64" only to reproduce the reference implementation's arithmetic
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -80,8 +81,8 @@ class WindowNoise:
             self.generators.append(g)
         self.device = device
 
-    def draw(self, shape: tuple[int, ...]) -> torch.Tensor:
-        return torch.stack([torch.randn(shape, generator=g) for g in self.generators]).to(self.device)
+    def draw(self, shape: tuple[int, ...], dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        return torch.stack([torch.randn(shape, generator=g) for g in self.generators]).to(self.device, dtype)
 
 
 def _sample_windows(model: EDMPrecond, cond: torch.Tensor, noise: WindowNoise, cfg: CascadeConfig,
@@ -90,24 +91,25 @@ def _sample_windows(model: EDMPrecond, cond: torch.Tensor, noise: WindowNoise, c
     device = cond.device
     shape = (3, cond.shape[-2], cond.shape[-1])
     reference = cond[:, 3:6]
+    draw = lambda: noise.draw(shape, cond.dtype)  # noqa: E731
 
     def denoise(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
         return model(x, sigma, cond)
 
     if cfg.one_step:
-        sigmas = torch.tensor([cfg.sigma_max, 0.0], device=device)
-        x = sigmas[0] * noise.draw(shape)
+        sigmas = torch.tensor([cfg.sigma_max, 0.0], device=device, dtype=cond.dtype)
+        x = sigmas[0] * draw()
         return SAMPLERS["euler"](denoise, x, sigmas), 1
     if start is not None:
-        sigmas = karras_sigmas(cfg.fast_steps, cfg.sigma_min, cfg.fast_sigma, cfg.rho, device)
-        x = start + sigmas[0] * noise.draw(shape)
+        sigmas = karras_sigmas(cfg.fast_steps, cfg.sigma_min, cfg.fast_sigma, cfg.rho, device).to(cond.dtype)
+        x = start + sigmas[0] * draw()
         ilvr_steps = cfg.fast_ilvr_steps
     else:
-        sigmas = karras_sigmas(cfg.steps, cfg.sigma_min, cfg.sigma_max, cfg.rho, device)
-        x = sigmas[0] * noise.draw(shape)
+        sigmas = karras_sigmas(cfg.steps, cfg.sigma_min, cfg.sigma_max, cfg.rho, device).to(cond.dtype)
+        x = sigmas[0] * draw()
         ilvr_steps = cfg.ilvr_steps
     use_ilvr = ilvr_steps > 0 and cfg.cascade and bool(torch.any(reference != cond[:, 0:3]))
-    hook = ilvr_hook(reference, lambda i: noise.draw(shape), ilvr_steps) if use_ilvr else None
+    hook = ilvr_hook(reference, lambda i: draw(), ilvr_steps) if use_ilvr else None
     return SAMPLERS[cfg.sampler](denoise, x, sigmas, hook=hook), network_evaluations(cfg.sampler, sigmas)
 
 
@@ -139,7 +141,8 @@ def reconstruct(model: EDMPrecond, norm: TailNorm, dark_linear: torch.Tensor, co
     if dark_linear.dim() != 3 or dark_linear.shape[0] != 3:
         raise ValueError(f"expected a (3, H, W) image, got shape {tuple(dark_linear.shape)}")
     stats = CascadeStats()
-    dark = norm.normalize(dark_linear.unsqueeze(0).float(), "dark")
+    dtype = torch.float64 if config.dtype == "float64" else torch.float32
+    dark = norm.normalize(dark_linear.unsqueeze(0).to(dtype), "dark")
     h, w = dark.shape[-2:]
     if not config.cascade:
         stack = build_conditions(dark, (h, w))

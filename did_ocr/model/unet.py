@@ -63,8 +63,9 @@ class NoiseEmbedding(nn.Module):
 
     def forward(self, c_noise: torch.Tensor) -> torch.Tensor:
         half = self.dim // 2
-        freqs = torch.exp(-math.log(10000.0) * torch.arange(half, device=c_noise.device, dtype=torch.float32) / half)
-        args = c_noise.float().reshape(-1, 1) * 100.0 * freqs.reshape(1, -1)
+        dtype = self.mlp[0].weight.dtype
+        freqs = torch.exp(-math.log(10000.0) * torch.arange(half, device=c_noise.device, dtype=dtype) / half)
+        args = c_noise.to(dtype).reshape(-1, 1) * 100.0 * freqs.reshape(1, -1)
         return self.mlp(torch.cat([torch.cos(args), torch.sin(args)], dim=1))
 
 
