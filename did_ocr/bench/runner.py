@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -117,6 +118,7 @@ class Bench:
         self.lpips = LpipsMetric(cfg.lpips_backbone)
         self._enhancers: dict[str, Any] = {}
         self._reader = None
+        self.errors: list[str] = []
 
     # ---- parts ----------------------------------------------------------------------------
     @property
@@ -177,6 +179,10 @@ class Bench:
                             self._keep_for_grid(idx, item.name, name, out)
                     except DidOcrError as exc:
                         row = self._row(item, name, error=str(exc))
+                        message = str(exc)
+                        where = "" if str(item.low_path) in message or str(item.high_path) in message else f"{item.name}: "
+                        bar.write(f"error: {where}{message} [{name}]", file=sys.stderr)
+                        self.errors.append(message)
                     log.add(row)
                     bar.update(1)
         finally:

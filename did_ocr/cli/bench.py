@@ -52,7 +52,12 @@ def bench(dataset: str, levels: str | None, enhancers: str, out: str, limit: int
                       levels=[lv.strip() for lv in levels.split(",")] if levels else None, limit=limit, seed=seed,
                       shard=parse_shard(shard), device=device, model=model, quality=quality, grid_images=grid_images,
                       lpips_backbone=lpips_backbone)
-    path = Bench(cfg).run()
+    runner = Bench(cfg)
+    path = runner.run()
     click.echo(f"rows: {path}")
     if cfg.shard[1] == 1:
         click.echo((open(f"{out}/summary.md").read()))
+    if runner.errors:
+        click.echo(f"{len(runner.errors)} image/enhancer runs failed (see the error lines above and the error "
+                   "column of per_image.csv)", err=True)
+        raise SystemExit(2)

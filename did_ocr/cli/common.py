@@ -73,17 +73,20 @@ def for_each_input(paths: Iterable[str], work: Callable[[str], T], outcome: Outc
 
     paths = list(paths)
     done: list[tuple[str, T]] = []
-    for path in tqdm(paths, desc="images", unit="img", disable=not progress or len(paths) < 3, file=sys.stderr):
+    bar = tqdm(paths, desc="images", unit="img", disable=not progress or len(paths) < 3, file=sys.stderr)
+
+    def report(line: str) -> None:  # through tqdm, so an error line never lands inside the progress bar
+        bar.write(f"error: {line}", file=sys.stderr)
+
+    for path in bar:
         try:
             done.append((path, work(path)))
         except DidOcrError as exc:
             message = str(exc)
-            line = message if message.startswith(str(path)) else f"{path}: {message}"
-            click.echo(f"error: {line}", err=True)
+            report(message if message.startswith(str(path)) else f"{path}: {message}")
             outcome.failures.append(path)
         except (MemoryError, RuntimeError, ValueError, OSError) as exc:
-            click.echo(f"error: {path}: could not be processed ({type(exc).__name__}: {exc}); "
-                       "set DID_OCR_DEBUG=1 for details", err=True)
+            report(f"{path}: could not be processed ({type(exc).__name__}: {exc}); set DID_OCR_DEBUG=1 for details")
             if os.environ.get("DID_OCR_DEBUG"):
                 traceback.print_exc()
             outcome.failures.append(path)

@@ -54,3 +54,7 @@ def train(data: str, out: str, steps: int, batch: int, size: str, lr: float, per
     trainer = run_training(cfg, resume=resume)
     if trainer.dist.main:
         click.echo(f"step {trainer.step}: {trainer.out / 'model.safetensors'}")
+    skipped = getattr(trainer.source, "skipped", [])
+    if skipped:
+        click.echo(f"{len(skipped)} training pair(s) were skipped (see the error lines above)", err=True)
+        raise SystemExit(2)

@@ -15,6 +15,7 @@ exactly and DDP ranks see different data, without storing any data state.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, Sequence
@@ -103,7 +104,7 @@ class DatasetPairs:
         from tqdm import tqdm
 
         from did_ocr.data.dataset import LowLightDataset
-        from did_ocr.errors import DatasetError
+        from did_ocr.errors import DatasetError, InputError
 
         ds = LowLightDataset(root, require_high=True)
         items = list(ds)[: max_images or None]
@@ -111,13 +112,23 @@ class DatasetPairs:
             raise DatasetError(f"{root}: no image pairs to train on")
         self.root, self.seed, self.rank = str(root), seed, rank
         self.images: list[tuple[np.ndarray, np.ndarray]] = []
+        #: one line per pair that could not be used (it is skipped; the run reports it and exits non-zero)
+        self.skipped: list[str] = []
         for item in tqdm(items, desc="loading pairs", unit="pair", disable=rank != 0):
-            low, high = ds.load_pair(item)
-            if low.shape != high.shape:
-                raise DatasetError(f"{item.low_path}: size {low.shape[:2]} differs from its well-lit partner "
-                                   f"{high.shape[:2]}; pairs must be aligned")
+            try:
+                low, high = ds.load_pair(item)
+                if low.shape != high.shape:
+                    raise DatasetError(f"{item.low_path}: size {low.shape[:2]} differs from its well-lit partner "
+                                       f"{high.shape[:2]}; pairs must be aligned")
+            except (InputError, DatasetError) as exc:
+                self.skipped.append(str(exc))
+                if rank == 0:
+                    tqdm.write(f"error: {exc} (pair skipped)", file=sys.stderr)
+                continue
             low, high = _at_least(low, CROP), _at_least(high, CROP)
             self.images.append((low.astype(np.float16), high.astype(np.float16)))
+        if not self.images:
+            raise DatasetError(f"{root}: none of the {len(items)} pairs could be loaded; see the errors above")
 
     def describe(self) -> dict:
         return {"kind": "dataset", "root": self.root, "pairs": len(self.images)}
