@@ -125,7 +125,10 @@ def _decode(p: Path, data: bytes, max_pixels: int) -> np.ndarray:
     _check_pixels(p, width, height, max_pixels)
     if _looks_truncated(fmt, data):
         raise InputError(f"{p}: truncated {fmt} file (the data ends early); re-copy or re-export it")
-    arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED | cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
+    try:
+        arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED | cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
+    except cv2.error:  # OpenCV asserts on some corrupt headers (found by fuzzing); try Pillow instead
+        arr = None
     if arr is None:
         arr = _decode_with_pillow(p, data)
     elif arr.ndim == 3 and arr.shape[2] >= 3:
