@@ -19,10 +19,37 @@ from did_ocr.diffusion.conditions import build_conditions, crop_windows, random_
 from did_ocr.diffusion.scales import WINDOW, resize, training_side
 
 NUM_SCALES = 4
+CANDIDATES = 4
+
+
+def detail_windows(target: torch.Tensor, g: torch.Generator, bias: float,
+                   candidates: int = CANDIDATES) -> tuple[torch.Tensor, torch.Tensor]:
+    """Window corners, biased towards detail: with probability ``bias`` per sample, the one of
+    ``candidates`` random windows whose target has the most gradient energy (text strokes,
+    edges), otherwise a uniformly random window. Uniform windows keep flat backgrounds in
+    the training mix, so the model does not learn to see text everywhere.
+    """
+    b, _, h, w = target.shape
+    tops, lefts = random_windows(b * candidates, (h, w), generator=g)
+    tops, lefts = tops.view(b, candidates), lefts.view(b, candidates)
+    if bias <= 0:
+        return tops[:, 0], lefts[:, 0]
+    luma = target.mean(dim=1)
+    energy = (luma[:, 1:, :] - luma[:, :-1, :]).abs()[:, :, :-1] + (luma[:, :, 1:] - luma[:, :, :-1]).abs()[:, :-1, :]
+    integral = torch.nn.functional.pad(energy.cumsum(1).cumsum(2), (1, 0, 1, 0))  # (b, h, w) summed-area table
+    y0, x0 = tops.clamp(max=h - WINDOW), lefts.clamp(max=w - WINDOW)
+    y1, x1 = y0 + WINDOW - 1, x0 + WINDOW - 1
+    idx = torch.arange(b).view(b, 1)
+    score = integral[idx, y1, x1] - integral[idx, y0, x1] - integral[idx, y1, x0] + integral[idx, y0, x0]
+    best = score.argmax(dim=1)
+    pick = torch.where(torch.rand(b, generator=g) < bias, best, torch.zeros_like(best))
+    rows = torch.arange(b)
+    return tops[rows, pick], lefts[rows, pick]
 
 
 def training_windows(dark: torch.Tensor, light: torch.Tensor, g: torch.Generator, windows_per_pair: int = 1,
-                     num_scales: int = NUM_SCALES, eta_max: float = 1.0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                     num_scales: int = NUM_SCALES, eta_max: float = 1.0,
+                     detail_bias: float = 0.0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """From normalized (P, 3, 256, 256) pairs: (target windows, condition windows, scales) for
     B = P * windows_per_pair windows."""
     pairs = dark.shape[0]
@@ -46,7 +73,7 @@ def training_windows(dark: torch.Tensor, light: torch.Tensor, g: torch.Generator
             cond = build_conditions(d, (side, side), resize(y, (prev_side, prev_side)), resize(y, (WINDOW, WINDOW)),
                                     eta_std=eta[idx], generator=g)
         target = resize(y, (side, side))
-        tops, lefts = random_windows(len(idx), (side, side), generator=g)
+        tops, lefts = detail_windows(target, g, detail_bias)
         target_w, cond_w = crop_windows([target, cond], tops, lefts)
         targets[idx], conds[idx] = target_w, cond_w
     return targets, conds, scales

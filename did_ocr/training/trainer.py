@@ -48,6 +48,7 @@ class TrainConfig:
     steps: int = 3000
     batch: int = 64
     windows_per_pair: int = 4  # windows cut from each rendered pair (one per scale when 4)
+    detail_bias: float = 0.5  # share of upper-scale windows chosen for text/edge detail (0: uniform as published)
     size: str = "S"
     lr: float = 8e-4
     warmup: int = 200
@@ -236,7 +237,7 @@ class Trainer:
         dark, light = self.source.pairs(self.step, cfg.batch // cfg.windows_per_pair)
         dark, light = augment_pairs(dark, light, g)
         dark_n, light_n = self.norm.normalize(dark, "dark"), self.norm.normalize(light, "light")
-        target, cond, _ = training_windows(dark_n, light_n, g, cfg.windows_per_pair)
+        target, cond, _ = training_windows(dark_n, light_n, g, cfg.windows_per_pair, detail_bias=cfg.detail_bias)
         sigma = sample_sigmas(cfg.batch, g)
         noise = torch.randn(target.shape, generator=g)
         target, cond, sigma, noise = (t.to(self.device) for t in (target, cond, sigma, noise))
