@@ -55,6 +55,16 @@ def run_cli(parser: argparse.ArgumentParser, main: Callable[[argparse.Namespace]
         sys.exit(2)
 
 
+def new_parser(module: str, doc: str | None, positionals: tuple[tuple[str, str], ...] = (
+        ("src", "the source dataset folder"), ("out", "output dataset folder"))) -> argparse.ArgumentParser:
+    """The argument parser of a converter: its docstring as help, SRC and OUT positionals."""
+    parser = argparse.ArgumentParser(prog=f"python -m data_prep.{module}", description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    for name, help_text in positionals:
+        parser.add_argument(name, help=help_text)
+    return parser
+
+
 def add_mode_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", choices=["copy", "link", "symlink"], default="copy",
                         help="How image files are placed into the output (default: copy).")

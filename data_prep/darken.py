@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from data_prep.common import images_by_stem, place, prepare_out, run_cli
+from data_prep.common import images_by_stem, new_parser, place, prepare_out, run_cli
 from did_ocr.data.dataset import read_labels, write_dataset_meta, write_labels
 from did_ocr.errors import DidOcrError
 
@@ -58,10 +58,7 @@ def main(args: argparse.Namespace) -> str:
     return f"wrote {n} darkened images to {args.out}"
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m data_prep.darken", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("src", help="a dataset with high/ (and labels.csv)")
-    parser.add_argument("out", help="output dataset folder")
+    parser = new_parser("darken", __doc__, (("src", "a dataset with high/ (and labels.csv)"), ("out", "output dataset folder")))
     parser.add_argument("--levels", default="dim,dark,night,extreme")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--encoding", choices=["srgb8", "linear16"], default="srgb8")

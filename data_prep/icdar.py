@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from data_prep.common import run_cli
+from data_prep.common import new_parser, run_cli
 from did_ocr.data.dataset import LowLightDataset, read_labels, write_labels
 from did_ocr.errors import DidOcrError
 from did_ocr.fileio import atomic_write_text
@@ -105,10 +105,8 @@ def main(args: argparse.Namespace) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m data_prep.icdar", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("dataset", help="a standard-layout dataset (low/, labels.csv)")
-    parser.add_argument("annotations", help="folder of ICDAR-style .txt files")
+    parser = new_parser("icdar", __doc__, (("dataset", "a standard-layout dataset (low/, labels.csv)"),
+                                           ("annotations", "folder of ICDAR-style .txt files")))
     parser.add_argument("--prefix", default="gt_", help="file-name prefix to strip (default gt_)")
     return parser
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from data_prep.common import add_mode_argument, images_by_stem, partner, run_cli, write_pairs
+from data_prep.common import add_mode_argument, images_by_stem, new_parser, partner, run_cli, write_pairs
 from did_ocr.data.dataset import write_dataset_meta
 from did_ocr.errors import DidOcrError
 
@@ -40,10 +40,7 @@ def main(args: argparse.Namespace) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m data_prep.lol", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("src", help="LOL root (holding our485/ and/or eval15/)")
-    parser.add_argument("out", help="output dataset folder")
+    parser = new_parser("lol", __doc__, (("src", "LOL root (holding our485/ and/or eval15/)"), ("out", "output dataset folder")))
     parser.add_argument("--split", choices=[*SPLITS, "all"], default="all")
     add_mode_argument(parser)
     return parser

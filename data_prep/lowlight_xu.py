@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from data_prep.common import add_mode_argument, images_by_stem, partner, run_cli, write_pairs
+from data_prep.common import add_mode_argument, images_by_stem, new_parser, partner, run_cli, write_pairs
 from did_ocr.data.dataset import write_dataset_meta
 from did_ocr.errors import DidOcrError
 
@@ -48,10 +48,8 @@ def main(args: argparse.Namespace) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m data_prep.lowlight_xu", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("src", help="dataset root (folders with input/ and gt/ below it)")
-    parser.add_argument("out", help="output dataset folder")
+    parser = new_parser("lowlight_xu", __doc__, (("src", "dataset root (folders with input/ and gt/ below it)"),
+                                                 ("out", "output dataset folder")))
     add_mode_argument(parser)
     return parser
 

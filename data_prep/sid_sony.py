@@ -20,7 +20,7 @@ import argparse
 import re
 from pathlib import Path
 
-from data_prep.common import run_cli, write_pairs
+from data_prep.common import new_parser, run_cli, write_pairs
 from did_ocr.data.dataset import write_dataset_meta
 from did_ocr.errors import DidOcrError
 
@@ -135,10 +135,7 @@ def main(args: argparse.Namespace) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m data_prep.sid_sony", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("src", help="SID root (holding Sony/short and Sony/long)")
-    parser.add_argument("out", help="output dataset folder")
+    parser = new_parser("sid_sony", __doc__, (("src", "SID root (holding Sony/short and Sony/long)"), ("out", "output dataset folder")))
     parser.add_argument("--list", action="append", help="SID list file(s) with explicit pairs (repeatable)")
     parser.add_argument("--copy-raw", action="store_true", help="copy the ARW files instead of decoding them")
     parser.add_argument("--half-size", action="store_true", help="decode at half resolution")
