@@ -1,4 +1,9 @@
-"""Choosing the torch device from ``--device auto|cpu|cuda``."""
+"""Choosing the torch device from ``--device auto|cpu|cuda``.
+
+One place decides, so that the enhancer and the OCR reader of a command run
+on the same device and a request that cannot be met fails with one clear line
+instead of a CUDA traceback deep inside a model.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +15,26 @@ DEVICE_CHOICES = ("auto", "cpu", "cuda")
 
 
 def resolve_device(name: str | torch.device = "auto") -> torch.device:
-    """``auto`` -> CUDA when available, else CPU; a clear error when CUDA is asked for but absent."""
-    text = str(name)
+    """``auto`` -> CUDA when available, else CPU; ``cuda`` or ``cuda:N`` only if that GPU exists."""
+    text = str(name).strip().lower()
     if text == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if text.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise DidOcrError("--device cuda was requested but no CUDA device is available; use --device cpu or auto")
-        return torch.device(text)
     if text == "cpu":
         return torch.device("cpu")
-    raise DidOcrError(f"unknown device {text!r}; use one of {', '.join(DEVICE_CHOICES)}")
+    if text == "cuda" or text.startswith("cuda:"):
+        return _cuda_device(text)
+    raise DidOcrError(f"unknown device {str(name)!r}; use one of {', '.join(DEVICE_CHOICES)}")
+
+
+def _cuda_device(text: str) -> torch.device:
+    if not torch.cuda.is_available():
+        raise DidOcrError(f"--device {text} was requested but no CUDA device is available; use --device cpu or auto")
+    try:
+        device = torch.device(text)
+    except RuntimeError:
+        raise DidOcrError(f"invalid CUDA device {text!r}; use cuda or cuda:N") from None
+    count = torch.cuda.device_count()
+    if device.index is not None and device.index >= count:
+        raise DidOcrError(f"--device {text}: there {'is' if count == 1 else 'are'} only {count} CUDA device(s) "
+                          f"(cuda:0..cuda:{count - 1})")
+    return device

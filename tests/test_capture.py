@@ -1,8 +1,11 @@
 """Capture loading: every supported format, bit depth and layout, and clean errors for bad files."""
 
 import io
+import re
 import struct
+import sys
 import zlib
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -10,7 +13,7 @@ import pytest
 import tifffile
 from PIL import Image
 
-from did_ocr.capture import load_capture
+from did_ocr.capture import is_raw_path, load_capture
 from did_ocr.capture.colorspace import linear_to_srgb, srgb_to_linear
 from did_ocr.errors import InputError
 
@@ -157,23 +160,86 @@ def test_one_pixel_image_loads(tmp_path):
     check(load_capture(tmp_path / "p.png"), shape=(1, 1, 3))
 
 
-def test_real_raw_decoding_if_a_dng_can_be_made(tmp_path):
-    """rawpy reads DNGs; tifffile can write a minimal CFA DNG. Skip if this LibRaw refuses it."""
-    import rawpy
-
-    cfa = (RNG.random((64, 64)) * 4000 + 500).astype(np.uint16)
-    path = tmp_path / "tiny.dng"
+def _write_minimal_dng(path, width=64, height=64, value=None):
+    """A tiny CFA DNG (RGGB, black 500, white 4500; random or constant ``value``) written by tifffile."""
+    cfa = (RNG.random((height, width)) * 4000 + 500).astype(np.uint16) if value is None else \
+        np.full((height, width), value, np.uint16)
     extratags = [(50706, "B", 4, (1, 4, 0, 0)),  # DNGVersion
                  (33421, "H", 2, (2, 2)), (33422, "B", 4, (0, 1, 1, 2)),  # CFARepeatPatternDim, CFAPattern RGGB
                  (50714, "H", 1, (500,)), (50717, "H", 1, (4500,)),  # BlackLevel, WhiteLevel
                  (50721, "f", 9, (1, 0, 0, 0, 1, 0, 0, 0, 1)),  # ColorMatrix1
                  (50728, "f", 3, (1.0, 1.0, 1.0))]  # AsShotNeutral
     tifffile.imwrite(path, cfa, photometric=32803, extratags=extratags, subfiletype=0)
+    return path
+
+
+@pytest.fixture(params=[None, 1500], ids=["random", "constant"])
+def dng(tmp_path, request):
+    """A minimal DNG rawpy reads, or a skip if this LibRaw refuses it (the error path is tested anyway)."""
+    rawpy = pytest.importorskip("rawpy")
+    path = _write_minimal_dng(tmp_path / "tiny.dng", value=request.param)
     try:
         with rawpy.imread(str(path)):
             pass
     except Exception:
-        pytest.skip("this LibRaw does not accept the minimal DNG; the error path is tested above")
-    out = load_capture(path)
-    assert out.ndim == 3 and out.shape[2] == 3 and out.dtype == np.float32
-    assert 0 <= out.min() and out.max() <= 1 and out.mean() > 0
+        pytest.skip("this LibRaw does not accept the minimal DNG")
+    return path
+
+
+def test_real_raw_decoding_is_linear_with_the_files_levels(dng):
+    out = load_capture(dng)
+    assert out.shape == (64, 64, 3) and out.dtype == np.float32 and 0 <= out.min() and out.max() <= 1
+    # black 500 and white 4500 from the file, no gamma, no auto-brightening (identity colour matrices):
+    # random values in [500, 4500] average 0.5; a constant 1500 is (1500 - 500) / 4000 = 0.25 (0.54 with sRGB gamma)
+    expected = 0.25 if np.ptp(tifffile.imread(dng)) == 0 else 0.5
+    assert np.allclose(out.mean(axis=(0, 1)), expected, atol=0.03)
+
+
+def test_raw_size_is_checked_before_decoding(dng):
+    with pytest.raises(InputError, match="decompression-bomb"):
+        load_capture(dng, max_pixels=64 * 64 - 1)
+
+
+def test_missing_rawpy_says_how_to_install_it(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "rawpy", None)  # makes `import rawpy` raise ImportError
+    path = _write_minimal_dng(tmp_path / "photo.DNG")
+    with pytest.raises(InputError, match=re.escape("pip install did-ocr[raw]")):
+        load_capture(path)
+
+
+def test_is_raw_path():
+    assert is_raw_path("a/B.ARW") and is_raw_path("x.dng") and is_raw_path(Path("y.Cr2"))
+    assert not is_raw_path("x.png") and not is_raw_path("dng")
+
+
+def test_jpeg_with_data_after_the_image_loads(tmp_path):
+    """Phones append data after the JPEG end marker (motion photos, MPF); that is not truncation."""
+    buf = io.BytesIO()
+    Image.fromarray(RGB8).save(buf, format="JPEG", quality=100)
+    (tmp_path / "motion.jpg").write_bytes(buf.getvalue() + b"\x00\x00\x00\x18ftypmp42" + bytes(20_000))
+    check(load_capture(tmp_path / "motion.jpg"))
+
+
+def test_16bit_rgba_png_keeps_precision_and_drops_alpha(tmp_path):
+    rgba16 = (RNG.random((20, 30, 4)) * 65535).astype(np.uint16)
+    cv2.imwrite(str(tmp_path / "a.png"), rgba16[..., [2, 1, 0, 3]])
+    assert np.allclose(load_capture(tmp_path / "a.png", linear=True), rgba16[..., :3] / 65535.0, atol=1e-6)
+
+
+def test_linear_flag_skips_srgb_decoding(tmp_path):
+    Image.fromarray(RGB8).save(tmp_path / "a.png")
+    as_linear = load_capture(tmp_path / "a.png", linear=True)
+    assert np.allclose(as_linear, RGB8 / 255.0, atol=1e-6)
+    assert np.allclose(load_capture(tmp_path / "a.png"), srgb_to_linear(as_linear), atol=1e-6)
+
+
+def test_pixel_limit_is_configurable(tmp_path, monkeypatch):
+    Image.fromarray(RGB8).save(tmp_path / "a.png")
+    with pytest.raises(InputError, match="30x20 pixels is more than the limit of 599"):
+        load_capture(tmp_path / "a.png", max_pixels=599)
+    monkeypatch.setenv("DID_OCR_MAX_PIXELS", "599")
+    with pytest.raises(InputError, match="decompression-bomb"):
+        load_capture(tmp_path / "a.png")
+    monkeypatch.setenv("DID_OCR_MAX_PIXELS", "lots")
+    with pytest.raises(InputError, match="DID_OCR_MAX_PIXELS"):
+        load_capture(tmp_path / "a.png")

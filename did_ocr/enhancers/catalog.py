@@ -2,7 +2,11 @@
 
 from did_ocr.enhancers.base import register
 
-# DiD (diffusion) and its ablations come first: "did" is the default.
+# What `read` and `enhance` use without --enhancer: the best baseline until a trained DiD model
+# ships inside the package (did_ocr/weights/), then "did".
+DEFAULT_ENHANCER = "nlm"
+
+# DiD (diffusion) and its ablations come first.
 register("did", "did_ocr.enhancers.did:make_did")
 register("did-fast", "did_ocr.enhancers.did:make_did_fast")
 register("did-full", "did_ocr.enhancers.did:make_did_full")

