@@ -5,7 +5,7 @@ runs in its own process so that its peak memory (max RSS) is its own.
 
     (a) reference: one 32x32 window at a time, in float64 (as the published code)
     (b) batched:   all windows of a scale per network call (chunks of 256), float32
-    (c) fast:      batched, upper scales start from the previous estimate (4 Heun steps)
+    (c) fast:      batched, upper scales start from the previous estimate (``--quality fast``)
 
 Writes benchmarks/results/speed.csv and prints a Markdown table with the
 speed-ups as ratios measured in this run.
@@ -26,6 +26,7 @@ import resource
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,16 +40,16 @@ def one(mode: str, size: str, model: str, threads: int, max_side: int, seed: int
 
     torch.set_num_threads(threads)
     from did_ocr.data.synth.generator import make_sample
-    from did_ocr.diffusion.cascade import CascadeConfig, reconstruct
-    from did_ocr.enhancers.did import _cap_side
+    from did_ocr.diffusion.cascade import reconstruct
+    from did_ocr.enhancers.did import QUALITIES, _cap_side
     from did_ocr.model.checkpoint import load_model
 
     h, w = (int(v) for v in size.split("x"))
     loaded = load_model(model)
     sample = make_sample(seed, 0, "night", size=(h, w), kind="document")
     dark = _cap_side(sample.dark_linear, max_side) if max_side else sample.dark_linear
-    config = {"reference": CascadeConfig(chunk=1, dtype="float64"), "batched": CascadeConfig(),
-              "fast": CascadeConfig(fast=True)}[mode]
+    config = {"reference": replace(QUALITIES["full"], chunk=1, dtype="float64"), "batched": QUALITIES["full"],
+              "fast": QUALITIES["fast"]}[mode]
     net = loaded.model.double() if mode == "reference" else loaded.model
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t0 = time.perf_counter()

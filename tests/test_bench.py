@@ -67,3 +67,12 @@ def test_bench_cli_names_a_bad_labels_line(tmp_path):
     (root / "labels.csv").write_text("name,text,level,kind\ndim_00000,A,dim,sign\ndim_00001,B,dim\n")
     result = CliRunner().invoke(cli, ["bench", "--dataset", str(root), "--enhancers", "gain", "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "line 3" in result.stderr and "Traceback" not in result.output
+
+
+def test_consensus_rows_for_stochastic_enhancers_only(dataset, tmp_path, tiny_model_path, ocr_reader):
+    out = tmp_path / "k"
+    Bench(config(dataset, out, tiny_model_path, samples=2, limit=2)).run()
+    rows = pd.read_csv(out / "per_image.csv", keep_default_na=False)
+    assert set(rows["enhancer"]) == {"gain", "did-1step", "did-1step-k2", "well-lit"}
+    k2 = rows[rows.enhancer == "did-1step-k2"]
+    assert len(k2) == 2 and (k2["enhance_seconds"].astype(float) > 0).all()

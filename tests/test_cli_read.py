@@ -116,7 +116,7 @@ def test_enhance_default_enhancer_and_bad_files(tmp_path):
     errors = error_lines(result)
     assert len(errors) == 2 and "is a directory" in errors[0] and "empty file" in errors[1]
     assert "2 of 3 inputs failed" in result.stderr
-    assert DEFAULT_ENHANCER == "nlm"  # until a trained DiD model ships in the package
+    assert DEFAULT_ENHANCER == "did"  # the shipped model
 
 
 def test_did_options_select_did_or_warn(tmp_path):
@@ -126,7 +126,7 @@ def test_did_options_select_did_or_warn(tmp_path):
     assert implied.exit_code == 2 and "DiD model not found" in implied.stderr
     assert implied.stderr.count("\n") == 1 and "Traceback" not in implied.output
     ignored = run("enhance", good, "-o", tmp_path / "o", "-e", "gain", "--quality", "fast")
-    assert ignored.exit_code == 0 and "warning: --quality only apply to the DiD enhancers" in ignored.stderr
+    assert ignored.exit_code == 0 and "warning: --quality applies only to the DiD enhancers" in ignored.stderr
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")

@@ -46,7 +46,7 @@ class BenchConfig:
     device: str = "auto"
     model: str | None = None
     quality: str | None = None
-    samples: int = 1
+    samples: int = 1  # K > 1: also score "NAME-kK", K samples of each stochastic enhancer read by consensus
     grid_images: int = 6
     synthetic_n: int = 200
     lpips_backbone: str | None = None
@@ -152,7 +152,7 @@ class Bench:
         from did_ocr.capture import load_capture
 
         log = RowLog(self.shard_csv())
-        names = [REFERENCE, *self.cfg.enhancers]
+        names = [REFERENCE, *self.cfg.enhancers, *self.consensus_names()]
         todo = [(idx, it) for idx, it in self.mine if any((it.name, e) not in log.done for e in names)]
         total = len(self.mine) * len(names)
         bar = tqdm(total=total, initial=total - sum(1 for _, it in todo for e in names if (it.name, e) not in log.done),
@@ -173,10 +173,7 @@ class Bench:
                         else:
                             low = low if low is not None else load_capture(item.low_path, linear=self.dataset.low_linear)
                             high = high if high is not None or item.high_path is None else self._load_high(item)
-                            t0 = time.perf_counter()
-                            out = self.enhancer(name).enhance(low, seed=self.cfg.seed + idx)
-                            row = self._score(item, name, out, high, time.perf_counter() - t0)
-                            self._keep_for_grid(idx, item.name, name, out)
+                            row = self._enhance_and_score(idx, item, name, low, high)
                     except DidOcrError as exc:
                         row = self._row(item, name, error=str(exc))
                         message = str(exc)
@@ -193,6 +190,25 @@ class Bench:
             finalize(self.out, self.cfg.grid_images, self.lpips.reason)
         return self.shard_csv()
 
+    def consensus_names(self) -> list[str]:
+        """``NAME-kK`` for every stochastic enhancer of the run when ``samples`` K > 1."""
+        k = self.cfg.samples
+        return [f"{name}-k{k}" for name in self.cfg.enhancers if k > 1 and getattr(self.enhancer(name), "stochastic", False)]
+
+    def _enhance_and_score(self, idx: int, item, name: str, low: np.ndarray, high: np.ndarray | None) -> dict:
+        seed = self.cfg.seed + idx
+        base, _, k = name.rpartition("-k")
+        if name in self.consensus_names():
+            from did_ocr.ocr.consensus import read_consensus
+
+            images, lines, timing = read_consensus(self.enhancer(base), self.reader, low, seed=seed, samples=int(k))
+            return self._score(item, name, images[0], high, timing["enhance_s"], lines=lines, ocr_s=timing["ocr_s"])
+        t0 = time.perf_counter()
+        out = self.enhancer(name).enhance(low, seed=seed)
+        row = self._score(item, name, out, high, time.perf_counter() - t0)
+        self._keep_for_grid(idx, item.name, name, out)
+        return row
+
     def _load_high(self, item) -> np.ndarray:
         from did_ocr.capture import load_capture
 
@@ -208,12 +224,15 @@ class Bench:
         return {"dataset": self.root.name, "image": item.name, "level": item.level or "", "enhancer": enhancer,
                 "truth": item.text, **values}
 
-    def _score(self, item, enhancer: str, srgb: np.ndarray, high_linear: np.ndarray | None, enhance_s: float) -> dict:
+    def _score(self, item, enhancer: str, srgb: np.ndarray, high_linear: np.ndarray | None, enhance_s: float,
+               lines: list | None = None, ocr_s: float = 0.0) -> dict:
+        """Score one enhanced image; ``lines`` are read from it unless given (consensus of several samples)."""
         from did_ocr.capture.colorspace import linear_to_srgb
 
-        t0 = time.perf_counter()
-        lines = self.reader.read(srgb)
-        ocr_s = time.perf_counter() - t0
+        if lines is None:
+            t0 = time.perf_counter()
+            lines = self.reader.read(srgb)
+            ocr_s = time.perf_counter() - t0
         prediction = " ".join(line.text for line in lines)
         words = word_score(item.text, prediction)
         row = self._row(item, enhancer, prediction=prediction, words_found=words.found, words_total=words.total,

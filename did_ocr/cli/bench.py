@@ -20,12 +20,14 @@ DEFAULT_ENHANCERS = "did,nlm,clahe,gain,gamma,he,none"
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--model", type=click.Path(dir_okay=False), default=None, help="DiD model (default: the shipped one).")
 @click.option("--quality", type=click.Choice(["fast", "full"]), default=None, help="DiD sampling quality.")
+@click.option("--samples", "-k", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Also score DiD read by consensus of K samples (rows named did-kK).")
 @click.option("--grid-images", type=click.IntRange(min=0), default=6, show_default=True,
               help="Images shown in grid.png (their enhanced PNGs are kept in OUT/images).")
 @click.option("--lpips-backbone", type=click.Path(dir_okay=False), default=None,
               help="AlexNet weights for LPIPS (default: the torch hub cache); without them LPIPS is left empty.")
 def bench(dataset: str, levels: str | None, enhancers: str, out: str, limit: int | None, seed: int, shard: str,
-          merge: bool, device: str, model: str | None, quality: str | None, grid_images: int,
+          merge: bool, device: str, model: str | None, quality: str | None, samples: int, grid_images: int,
           lpips_backbone: str | None) -> None:
     """Run every enhancer on every image, read it with OCR and score it.
 
@@ -50,7 +52,8 @@ def bench(dataset: str, levels: str | None, enhancers: str, out: str, limit: int
         raise DidOcrError(f"unknown enhancer(s) {', '.join(unknown)}; choose from {', '.join(available_enhancers())}")
     cfg = BenchConfig(dataset=dataset, out=out, enhancers=names,
                       levels=[lv.strip() for lv in levels.split(",")] if levels else None, limit=limit, seed=seed,
-                      shard=parse_shard(shard), device=device, model=model, quality=quality, grid_images=grid_images,
+                      shard=parse_shard(shard), device=device, model=model, quality=quality, samples=samples,
+                      grid_images=grid_images,
                       lpips_backbone=lpips_backbone)
     runner = Bench(cfg)
     path = runner.run()

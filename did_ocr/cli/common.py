@@ -74,7 +74,7 @@ def build_from_options(enhancer: str, device: str, model: str | None, quality: s
             enhancer = "did"
         else:
             flags = ", ".join(f"--{k.replace('_', '-')}" for k in did_opts)
-            say(f"warning: {flags} only apply to the DiD enhancers; ignored for {enhancer}", err=True)
+            say(f"warning: {flags} {'applies' if len(did_opts) == 1 else 'apply'} only to the DiD enhancers; ignored for {enhancer}", err=True)
     return build_enhancer(enhancer, **{"device": device, **extra, **did_opts})
 
 

@@ -2,9 +2,8 @@
 
 from did_ocr.enhancers.base import register
 
-# What `read` and `enhance` use without --enhancer: the best baseline until a trained DiD model
-# ships inside the package (did_ocr/weights/), then "did".
-DEFAULT_ENHANCER = "nlm"
+# What `read` and `enhance` use without --enhancer: DiD with the model shipped in did_ocr/weights/.
+DEFAULT_ENHANCER = "did"
 
 # DiD (diffusion) and its ablations come first.
 register("did", "did_ocr.enhancers.did:make_did")
