@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/accuracy_per_hour.py RUN_DIR [RUN_DIR...] --limit 48
 
-For every ``RUN_DIR/snapshots/model_stepN.safetensors`` (and ``model.safetensors``)
-runs ``did-ocr bench`` (DiD only, fast quality) on the same synthetic images,
+For every ``RUN_DIR/snapshots/model_stepN.safetensors`` (or the ``--steps`` chosen)
+runs ``did-ocr bench`` (DiD only, default quality) on the same synthetic images,
 and records the word accuracy with the snapshot's training wall time (stored
 in the checkpoint). Writes benchmarks/results/accuracy_per_hour.csv and .png.
 """
@@ -36,13 +36,17 @@ def main() -> None:
     parser.add_argument("runs", nargs="+")
     parser.add_argument("--limit", type=int, default=48)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--quality", default="fast")
+    parser.add_argument("--quality", default="onestep", help="DiD quality (default: the tool's default)")
+    parser.add_argument("--steps", default=None, help="only these snapshot steps, e.g. 1000,3000,5000")
     parser.add_argument("--work", default="bench_out/accuracy_per_hour")
     parser.add_argument("--out", default=str(RESULTS / "accuracy_per_hour.csv"))
     args = parser.parse_args()
     rows = []
     for run in map(Path, args.runs):
         models = sorted((run / "snapshots").glob("model_step*.safetensors"), key=lambda p: int(p.stem.split("step")[1]))
+        if args.steps:
+            wanted = {int(s) for s in args.steps.split(",")}
+            models = [m for m in models if int(m.stem.split("step")[1]) in wanted]
         for model in models:
             _, meta = read_checkpoint(model)
             acc = evaluate(model, Path(args.work) / run.name / model.stem, args.limit, args.seed, args.quality)

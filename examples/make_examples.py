@@ -18,9 +18,9 @@ from did_ocr.data.synth.generator import make_sample
 HERE = Path(__file__).resolve().parent
 # (file name, seed, index, level, kind, size)
 EXAMPLES = [
-    ("night_sign.png", 2024, 3, "night", "sign", (192, 384)),
-    ("dark_plate.png", 2024, 7, "dark", "plate", (160, 320)),
-    ("dim_label.png", 2024, 11, "dim", "label", (192, 256)),
+    ("night_sign.png", 2024, 1, "night", "sign", (192, 384)),
+    ("night_plate.png", 2024, 1, "night", "plate", (160, 320)),
+    ("night_shopfront.png", 2024, 0, "night", "shopfront", (192, 384)),
 ]
 
 

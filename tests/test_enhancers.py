@@ -83,3 +83,11 @@ def test_did_refuses_degenerate_images_and_missing_models(tiny_model_path, tmp_p
         build_enhancer("did", model=str(tmp_path / "none.safetensors"))
     with pytest.raises(DidOcrError, match="no-tail-norm"):
         build_enhancer("did-nonorm", nonorm_model=str(tmp_path / "none.safetensors"))
+
+
+def test_quality_names_seen_by_the_cli_are_the_sampler_presets():
+    from did_ocr.enhancers.catalog import DEFAULT_QUALITY, QUALITY_NAMES
+    from did_ocr.enhancers.did import QUALITIES
+
+    assert tuple(QUALITIES) == QUALITY_NAMES and DEFAULT_QUALITY in QUALITIES
+    assert QUALITIES["onestep"].one_step and QUALITIES["fast"].fast and not QUALITIES["full"].fast

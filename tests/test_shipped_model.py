@@ -29,3 +29,15 @@ def test_shipped_model_raises_psnr_over_none_on_a_dark_capture():
     assert did_psnr > psnr(clean, none.enhance(sample.dark_linear)) + 10
     assert did_psnr > gain_psnr  # denoising beats brightening alone
     assert np.isfinite(did_psnr)
+
+
+def test_bundled_example_is_read_by_did_and_not_by_plain_ocr(ocr_reader):
+    from pathlib import Path
+
+    from did_ocr.capture import load_capture
+    from did_ocr.ocr.reader import join_lines
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "night_sign.png"
+    dark = load_capture(example)
+    assert join_lines(ocr_reader.read(build_enhancer("did", device="cpu").enhance(dark, seed=0))).split() == ["Serviette", "Parking"]
+    assert "Parking" not in join_lines(ocr_reader.read(build_enhancer("none").enhance(dark)))

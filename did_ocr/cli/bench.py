@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from did_ocr.enhancers.catalog import QUALITY_NAMES
+
 DEFAULT_ENHANCERS = "did,nlm,clahe,gain,gamma,he,none"
 
 
@@ -19,7 +21,7 @@ DEFAULT_ENHANCERS = "did,nlm,clahe,gain,gamma,he,none"
 @click.option("--merge", is_flag=True, help="Only combine the shard files in OUT into per_image.csv, summaries and plots.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--model", type=click.Path(dir_okay=False), default=None, help="DiD model (default: the shipped one).")
-@click.option("--quality", type=click.Choice(["fast", "full"]), default=None, help="DiD sampling quality.")
+@click.option("--quality", type=click.Choice(QUALITY_NAMES), default=None, help="DiD sampling quality.")
 @click.option("--samples", "-k", type=click.IntRange(min=1), default=1, show_default=True,
               help="Also score DiD read by consensus of K samples (rows named did-kK).")
 @click.option("--grid-images", type=click.IntRange(min=0), default=6, show_default=True,
@@ -39,7 +41,9 @@ def bench(dataset: str, levels: str | None, enhancers: str, out: str, limit: int
     from did_ocr.errors import DidOcrError
 
     if merge:
-        finalize(out, grid_images)
+        from did_ocr.bench.metrics import LpipsMetric
+
+        finalize(out, grid_images, LpipsMetric(lpips_backbone).reason)
         click.echo(f"merged: {out}/per_image.csv, summary.csv, accuracy.png")
         return
     names = [e.strip() for e in enhancers.split(",") if e.strip()]

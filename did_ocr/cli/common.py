@@ -23,7 +23,7 @@ from typing import Any, Callable, Generic, Iterable, TypeVar
 
 import click
 
-from did_ocr.enhancers.catalog import DEFAULT_ENHANCER
+from did_ocr.enhancers.catalog import DEFAULT_ENHANCER, QUALITY_NAMES
 from did_ocr.errors import DidOcrError
 
 T = TypeVar("T")
@@ -46,8 +46,9 @@ def enhancer_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--model", type=click.Path(dir_okay=False), default=None,
                      help="A DiD model.safetensors (default: the model shipped in the package). "
                           "--model, --quality and --max-side select did when --enhancer is not given."),
-        click.option("--quality", type=click.Choice(["fast", "full"]), default=None,
-                     help="DiD sampling: fast (few steps at the upper scales) or full (18 Heun steps everywhere)."),
+        click.option("--quality", type=click.Choice(QUALITY_NAMES), default=None,
+                     help="DiD sampling: onestep (one denoiser evaluation per window; default), fast (6 steps from the "
+                          "previous scale at the upper scales) or full (the published 18 Heun steps everywhere)."),
         click.option("--max-side", type=click.IntRange(min=0), default=None,
                      help="DiD works on a copy downscaled to this longer side (0: never downscale; default 1024)."),
     ]

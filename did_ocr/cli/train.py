@@ -21,6 +21,8 @@ import click
 @click.option("--perceptual-weight", default=0.5, show_default=True, type=float)
 @click.option("--perceptual-weights", type=click.Path(dir_okay=False), default=None,
               help="Path to the backbone weights for --perceptual (AlexNet .pth for lpips).")
+@click.option("--detail-bias", default=0.5, show_default=True, type=click.FloatRange(0, 1),
+              help="Share of upper-scale training windows centred on text and edges (0: uniform, as published).")
 @click.option("--no-tail-norm", is_flag=True, help="Ablation: plain [-1, 1] scaling instead of tail normalization.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out exactly where it stopped.")
 @click.option("--seed", default=0, show_default=True, type=int)
@@ -34,7 +36,7 @@ import click
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="CPU threads for torch.")
 def train(data: str, out: str, steps: int, batch: int, size: str, lr: float, perceptual: str, perceptual_weight: float,
-          perceptual_weights: str | None, no_tail_norm: bool, resume: bool, seed: int, checkpoint_every: int,
+          perceptual_weights: str | None, detail_bias: float, no_tail_norm: bool, resume: bool, seed: int, checkpoint_every: int,
           preview_every: int, keep_every: int, norm_pairs: int, device: str, threads: int | None) -> None:
     """Train the DiD denoiser on synthetic data (default) or a dataset folder.
 
@@ -48,7 +50,7 @@ def train(data: str, out: str, steps: int, batch: int, size: str, lr: float, per
     if data != "synthetic" and not Path(data).is_dir():
         raise DidOcrError(f"--data {data}: not a folder; give a dataset folder (low/, high/, labels.csv) or 'synthetic'")
     cfg = TrainConfig(out=out, data=data, steps=steps, batch=batch, size=size, lr=lr, perceptual=perceptual,
-                      perceptual_weight=perceptual_weight, perceptual_weights=perceptual_weights,
+                      perceptual_weight=perceptual_weight, perceptual_weights=perceptual_weights, detail_bias=detail_bias,
                       tail_norm=not no_tail_norm, seed=seed, checkpoint_every=checkpoint_every,
                       preview_every=preview_every, keep_every=keep_every, norm_fit_pairs=norm_pairs, device=device, threads=threads)
     trainer = run_training(cfg, resume=resume)

@@ -26,6 +26,7 @@ import torch
 from did_ocr.capture.colorspace import linear_to_srgb
 from did_ocr.diffusion.cascade import CascadeConfig, CascadeStats, reconstruct
 from did_ocr.enhancers.base import Enhancer
+from did_ocr.enhancers.catalog import DEFAULT_QUALITY
 from did_ocr.device import resolve_device
 from did_ocr.errors import DidOcrError, InputError
 from did_ocr.model.checkpoint import LoadedModel, load_model
@@ -35,8 +36,8 @@ DEFAULT_MODEL = WEIGHTS_DIR / "did_s.safetensors"
 NONORM_MODEL = WEIGHTS_DIR / "did_s_nonorm.safetensors"
 DEFAULT_MAX_SIDE = 1024
 MIN_SIDE = 8
-QUALITIES: dict[str, CascadeConfig] = {"full": CascadeConfig(), "fast": CascadeConfig(fast=True)}
-DEFAULT_QUALITY = "fast"
+QUALITIES: dict[str, CascadeConfig] = {"onestep": CascadeConfig(one_step=True), "fast": CascadeConfig(fast=True),
+                                        "full": CascadeConfig()}
 
 
 @functools.lru_cache(maxsize=4)
@@ -122,7 +123,8 @@ def make_did_full(**kw: Any) -> DidEnhancer:
 
 
 def make_did_noilvr(**kw: Any) -> DidEnhancer:
-    return DidEnhancer(name="did-noilvr", ilvr_steps=0, fast_ilvr_steps=0, **kw)
+    # ILVR only acts inside a multi-step sampler: the ablation is the published sampler without it
+    return DidEnhancer(name="did-noilvr", ilvr_steps=0, fast_ilvr_steps=0, **{**kw, "quality": "full"})
 
 
 def make_did_single(**kw: Any) -> DidEnhancer:
@@ -130,7 +132,7 @@ def make_did_single(**kw: Any) -> DidEnhancer:
 
 
 def make_did_1step(**kw: Any) -> DidEnhancer:
-    return DidEnhancer(name="did-1step", one_step=True, **kw)
+    return DidEnhancer(name="did-1step", **{**kw, "quality": "onestep"})
 
 
 def make_did_nonorm(**kw: Any) -> DidEnhancer:
