@@ -1,4 +1,4 @@
-"""Speed of the DiD cascade: the published way vs. our batched float32 cascade vs. the fast mode.
+"""Speed of the DiD cascade: the published way vs. our batched float32 cascade vs. the fast modes.
 
 Same trained model, same images, same machine, same run. Each (mode, size)
 runs in its own process so that its peak memory (max RSS) is its own.
@@ -6,6 +6,7 @@ runs in its own process so that its peak memory (max RSS) is its own.
     (a) reference: one 32x32 window at a time, in float64 (as the published code)
     (b) batched:   all windows of a scale per network call (chunks of 256), float32
     (c) fast:      batched, upper scales start from the previous estimate (``--quality fast``)
+    (d) onestep:   batched, one denoiser evaluation per window (``--quality onestep``, the default)
 
 Writes benchmarks/results/speed.csv and prints a Markdown table with the
 speed-ups as ratios measured in this run.
@@ -30,7 +31,7 @@ from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MODES = ("reference", "batched", "fast")
+MODES = ("reference", "batched", "fast", "onestep")
 
 
 def one(mode: str, size: str, model: str, threads: int, max_side: int, seed: int) -> dict:
@@ -49,7 +50,7 @@ def one(mode: str, size: str, model: str, threads: int, max_side: int, seed: int
     sample = make_sample(seed, 0, "night", size=(h, w), kind="document")
     dark = _cap_side(sample.dark_linear, max_side) if max_side else sample.dark_linear
     config = {"reference": replace(QUALITIES["full"], chunk=1, dtype="float64"), "batched": QUALITIES["full"],
-              "fast": QUALITIES["fast"]}[mode]
+              "fast": QUALITIES["fast"], "onestep": QUALITIES["onestep"]}[mode]
     net = loaded.model.double() if mode == "reference" else loaded.model
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t0 = time.perf_counter()

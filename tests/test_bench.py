@@ -58,7 +58,7 @@ def test_shards_merge_to_the_full_run(dataset, tmp_path, tiny_model_path, ocr_re
     assert not (out / "summary.csv").exists()
     finalize(out)
     rows = pd.read_csv(out / "per_image.csv", keep_default_na=False)
-    assert len(rows) == 12 and (out / "accuracy.png").exists()
+    assert len(rows) == 12 and (out / "accuracy.png").exists() and (out / "grid.png").exists()  # well-lit from the shard protocol
 
 
 def test_bench_cli_names_a_bad_labels_line(tmp_path):

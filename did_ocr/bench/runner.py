@@ -318,6 +318,13 @@ def finalize(out: str | Path, grid_images: int = 6, lpips_note: str = "") -> Non
     _grid(out, df, grid_images)
 
 
+def _protocol(out: Path) -> dict:
+    """The run's protocol.json, or the first shard's when the run was split with --shard."""
+    candidates = [out / "protocol.json", *sorted((out / "shards").glob("protocol.*.json"))]
+    found = next((c for c in candidates if c.is_file()), None)
+    return json.loads(found.read_text()) if found else {}
+
+
 def _grid(out: Path, df, grid_images: int) -> None:
     """Side-by-side PNG of the first images: each enhancer's output and the well-lit reference."""
     import cv2
@@ -330,8 +337,7 @@ def _grid(out: Path, df, grid_images: int) -> None:
         return
     enhancers = [e for e in dict.fromkeys(df["enhancer"]) if e != REFERENCE and (images_dir / e).is_dir()]
     names = sorted({p.stem for e in enhancers for p in (images_dir / e).glob("*.png")})[:grid_images]
-    protocol = json.loads((out / "protocol.json").read_text()) if (out / "protocol.json").exists() else {}
-    root = Path(protocol.get("dataset", {}).get("root", ""))
+    root = Path(_protocol(out).get("dataset", {}).get("root", ""))
     rows, labels = [], []
     for name in names:
         row = []
