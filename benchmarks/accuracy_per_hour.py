@@ -15,6 +15,8 @@ import csv
 import json
 from pathlib import Path
 
+from did_ocr.enhancers.catalog import DEFAULT_QUALITY
+
 RESULTS = Path(__file__).parent / "results"
 
 
@@ -36,7 +38,7 @@ def main() -> None:
     parser.add_argument("runs", nargs="+")
     parser.add_argument("--limit", type=int, default=48)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--quality", default="onestep", help="DiD quality (default: the tool's default)")
+    parser.add_argument("--quality", default=DEFAULT_QUALITY, help="DiD quality (default: the tool's default)")
     parser.add_argument("--steps", default=None, help="only these snapshot steps, e.g. 1000,3000,5000")
     parser.add_argument("--work", default="bench_out/accuracy_per_hour")
     parser.add_argument("--out", default=str(RESULTS / "accuracy_per_hour.csv"))

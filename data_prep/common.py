@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from did_ocr.data.dataset import LABELS_FILE, META_FILE, SUPPORTED, index_images
+from did_ocr.data.dataset import LABELS_FILE, META_FILE, REQUIRED_COLUMNS, SUPPORTED, index_images, write_labels
 from did_ocr.errors import DatasetError, DidOcrError
 
 #: how image files get into the output: a copy, a hard link (no extra space; copies across disks), a symlink
 MODES = ("copy", "link", "symlink")
+#: word boxes of the annotated images, one JSON object a line (written by data_prep.icdar)
+BOXES_FILE = "boxes.jsonl"
 #: files a conversion writes next to low/ and high/ (removed by --overwrite)
-OUTPUT_FILES = (LABELS_FILE, META_FILE, "boxes.jsonl")
+OUTPUT_FILES = (LABELS_FILE, META_FILE, BOXES_FILE)
 
 
 @dataclass(frozen=True)
@@ -141,20 +143,23 @@ def check_unique_names(pairs: Sequence[Pair]) -> None:
 
 
 def write_pairs(out: Path, pairs: Sequence[Pair], mode: str = "copy",
-                columns: Sequence[str] = ("name", "text")) -> list[dict[str, str]]:
+                columns: Sequence[str] = REQUIRED_COLUMNS) -> list[dict[str, str]]:
     """Place every pair into OUT/low and OUT/high (``NAME`` + the source's lower-case extension), write labels.csv.
 
     Returns the labels.csv rows. The layout must have been started (see :func:`start_output`).
     """
-    from did_ocr.data.dataset import write_labels
-
     check_unique_names(pairs)
-    rows = []
     for pair in pairs:
         place(pair.low, out / "low" / f"{pair.name}{pair.low.suffix.lower()}", mode)
         if pair.high is not None:
             place(pair.high, out / "high" / f"{pair.name}{pair.high.suffix.lower()}", mode)
-        rows.append({"name": pair.name, "text": "", **pair.labels})
+    return write_pair_labels(out, pairs, columns)
+
+
+def write_pair_labels(out: Path, pairs: Sequence[Pair], columns: Sequence[str] = REQUIRED_COLUMNS,
+                      ) -> list[dict[str, str]]:
+    """Write OUT/labels.csv with one row per pair (empty text unless its labels give one); returns the rows."""
+    rows = [{"name": pair.name, "text": "", **pair.labels} for pair in pairs]
     write_labels(out / LABELS_FILE, rows, columns=columns)
     return rows
 

@@ -43,8 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from data_prep.common import new_parser, run_cli
-from did_ocr.data.dataset import LABELS_FILE, LowLightDataset, read_labels, write_labels
+from data_prep.common import BOXES_FILE, new_parser, run_cli
+from did_ocr.data.dataset import LABELS_FILE, LowLightDataset, read_labels, read_utf8, write_labels
 from did_ocr.errors import DatasetError
 from did_ocr.fileio import atomic_write_text
 from did_ocr.ocr.reader import OcrWord, group_lines
@@ -53,7 +53,6 @@ ILLEGIBLE = "###"
 #: texts that name a class instead of transcribing the words (Text in the Dark)
 CLASS_PLACEHOLDERS = frozenset({"Text"})
 DEFAULT_PREFIXES = ("gt_img_", "gt_")
-BOXES_FILE = "boxes.jsonl"
 TRANSCRIPTIONS = ("auto", "yes", "no")
 _SID_SCENE_OF_NAME = re.compile(r"^(\d{5})_")
 _SID_SCENE_OF_KEY = re.compile(r"^(\d{5})")
@@ -141,13 +140,7 @@ def _keys(stem: str, prefixes: Sequence[str]) -> tuple[str, tuple[str, ...]]:
 def parse_annotation(path: str | Path, prefixes: Sequence[str] = DEFAULT_PREFIXES) -> Annotation:
     """Every region of one annotation file; malformed lines and non-UTF-8 files are errors naming the line."""
     path = Path(path)
-    data = path.read_bytes()
-    try:
-        content = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise DatasetError(f"{path}: line {line} is not UTF-8 text; save the annotation as UTF-8") from None
-    regions = [r for n, line in enumerate(content.splitlines(), start=1) if (r := parse_line(path, n, line))]
+    regions = [r for n, line in enumerate(read_utf8(path).splitlines(), start=1) if (r := parse_line(path, n, line))]
     key, others = _keys(path.stem, prefixes)
     return Annotation(path=path, regions=tuple(regions), key=key, other_keys=others)
 
@@ -281,7 +274,7 @@ def merge_annotations(dataset: str | Path, annotations: str | Path, *, prefixes:
                 row["text"] = ann.text
             boxes.append(json.dumps(_boxes_record(item.name, ann, transcribed), ensure_ascii=False))
         rows.append(row)
-    write_labels(labels_path, rows, columns=_columns(existing))
+    write_labels(labels_path, rows)  # name, text, then the other columns in labels.csv's order
     atomic_write_text(root / BOXES_FILE, "".join(line + "\n" for line in boxes))
     return MergeResult(dataset=root, images=len(items), labelled=len(boxes) if transcribed else 0, boxed=len(boxes),
                        transcribed=transcribed, unused=tuple(a.path.name for a in anns if a.path not in used))
@@ -291,12 +284,6 @@ def _boxes_record(name: str, ann: Annotation, transcribed: bool) -> dict[str, An
     return {"name": name, "annotation": ann.path.name,
             "words": [{"text": w.text if transcribed else None, "box": w.box} for w in ann.ordered_words()],
             "illegible": [r.box for r in ann.regions if r.text is None]}
-
-
-def _columns(existing: Mapping[str, Mapping[str, str]]) -> list[str]:
-    """The existing labels.csv's columns in their order (name, text when there is none yet)."""
-    first = next(iter(existing.values()), None)
-    return list(first) if first else ["name", "text"]
 
 
 # --------------------------------------------------------------------------- command line

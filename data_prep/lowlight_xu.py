@@ -59,8 +59,7 @@ def convert_lowlight(src: str | Path, out: str | Path, mode: str = "copy", annot
     if not pairs:
         raise DatasetError(f"{src}: the input/ folders hold no images")
     start_output(out, src, overwrite)
-    columns = ("name", "text", "split") if any("split" in p.labels for p in pairs) else ("name", "text")
-    write_pairs(out, pairs, mode, columns=columns)
+    write_pairs(out, pairs, mode)  # labels.csv gets a split column when the pairs have one
     write_dataset_meta(out, source="LowLight (Xu et al. 2020)", low_encoding="srgb", high_encoding="srgb")
     return Converted("LowLight (Xu et al.)", out, len(pairs), (merge_annotations_into(out, annotations, pairs),))
 

@@ -48,9 +48,10 @@ from pathlib import Path
 import numpy as np
 
 from data_prep.common import (Converted, Pair, add_mode_argument, add_output_arguments, images_by_stem,
-                              merge_annotations_into, new_parser, place, run_cli, start_output, write_pairs)
+                              merge_annotations_into, new_parser, place, run_cli, start_output, write_pair_labels,
+                              write_pairs)
 from did_ocr.capture.load import RAW_EXTENSIONS
-from did_ocr.data.dataset import write_dataset_meta, write_labels
+from did_ocr.data.dataset import write_dataset_meta
 from did_ocr.errors import DatasetError, InputError
 
 MAX_RATIO = 300.0
@@ -187,8 +188,8 @@ def decode_raw(path: Path, half_size: bool = False) -> np.ndarray:
     return rgb16.astype(np.float32) / np.float32(65535.0)
 
 
-def write_decoded(out: Path, pairs: list[Pair], half_size: bool) -> list[Pair]:
-    """Decode every pair into OUT/low/NAME.png and OUT/high/NAME.png (16-bit linear); returns the written pairs.
+def write_decoded(out: Path, pairs: list[Pair], half_size: bool) -> None:
+    """Decode every pair into OUT/low/NAME.png and OUT/high/NAME.png (16-bit linear).
 
     A long exposure serves several short ones: it is decoded once and its PNG
     hard-linked (or copied) for the other names.
@@ -198,7 +199,6 @@ def write_decoded(out: Path, pairs: list[Pair], half_size: bool) -> list[Pair]:
     from did_ocr.capture.save import save_linear_png16
 
     written: dict[Path, Path] = {}
-    result = []
     for pair in tqdm(pairs, desc="decoding SID", unit="pair", leave=False):
         low, high = out / "low" / f"{pair.name}.png", out / "high" / f"{pair.name}.png"
         save_linear_png16(low, decode_raw(pair.low, half_size))
@@ -208,8 +208,6 @@ def write_decoded(out: Path, pairs: list[Pair], half_size: bool) -> list[Pair]:
         else:
             save_linear_png16(high, decode_raw(pair.high, half_size))
             written[pair.high] = high
-        result.append(Pair(pair.name, low, high, pair.labels))
-    return result
 
 
 # --------------------------------------------------------------------------- conversion
@@ -227,8 +225,8 @@ def convert_sid(src: str | Path, out: str | Path, lists: list[str | Path] | None
     if copy_raw:
         write_pairs(out, pairs, mode, columns=COLUMNS)
     else:
-        decoded = write_decoded(out, pairs, half_size)
-        write_labels(out / "labels.csv", [{"name": p.name, "text": "", **p.labels} for p in decoded], columns=COLUMNS)
+        write_decoded(out, pairs, half_size)
+        write_pair_labels(out, pairs, COLUMNS)
     write_dataset_meta(out, source=f"SID {sid_root(src).name} (Chen et al. 2018)", low_encoding="linear",
                        high_encoding="linear", raw_copied=copy_raw, half_size=bool(half_size and not copy_raw),
                        max_exposure_ratio=MAX_RATIO)

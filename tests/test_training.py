@@ -142,3 +142,24 @@ def test_ddp_two_processes_two_steps_on_cpu(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     _, meta = read_checkpoint(out / "checkpoint.safetensors")
     assert meta["step"] == 2 and meta["world_size"] == 2 and meta["patches_seen"] == 2 * 2 * 8
+
+
+def test_lpips_loads_the_given_backbone_file_without_downloading(tmp_path, monkeypatch):
+    """The LPIPS backbone comes from the file given, wherever it is; nothing is fetched."""
+    import torch
+    import torchvision
+
+    from did_ocr.training.perceptual import load_lpips
+
+    def no_download(*args, **kwargs):
+        raise AssertionError("tried to download")
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", no_download)
+    torch.manual_seed(3)
+    state = torchvision.models.alexnet(weights=None).state_dict()
+    weights = tmp_path / "my_alexnet.pth"
+    torch.save(state, weights)
+    model = load_lpips(weights)
+    assert torch.equal(model.net.slice1[0].weight, state["features.0.weight"])
+    assert torch.equal(model.net.slice5[-2].weight, state["features.10.weight"])
+    assert torch.hub.get_dir() != str(tmp_path)  # the temporary hub directory is gone again

@@ -14,6 +14,7 @@ processes every n-th image into ``shards/``; ``--merge`` combines the shards.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -27,9 +28,8 @@ import numpy as np
 
 from did_ocr.bench.metrics import LpipsMetric, cer, exact_match, psnr, ssim, word_score
 from did_ocr.bench.results import REFERENCE, RowLog, load_rows, summarize, to_markdown
+from did_ocr.data.dataset import LEVEL_ORDER
 from did_ocr.errors import DidOcrError
-
-LEVEL_ORDER = ["dusk", "dim", "dark", "night", "extreme"]
 
 
 @dataclass
@@ -152,7 +152,7 @@ class Bench:
         from did_ocr.capture import load_capture
 
         log = RowLog(self.shard_csv())
-        names = [REFERENCE, *self.cfg.enhancers, *self.consensus_names()]
+        names = [REFERENCE, *self.cfg.enhancers, *self.consensus]
         todo = [(idx, it) for idx, it in self.mine if any((it.name, e) not in log.done for e in names)]
         total = len(self.mine) * len(names)
         bar = tqdm(total=total, initial=total - sum(1 for _, it in todo for e in names if (it.name, e) not in log.done),
@@ -190,18 +190,27 @@ class Bench:
             finalize(self.out, self.cfg.grid_images, self.lpips.reason)
         return self.shard_csv()
 
-    def consensus_names(self) -> list[str]:
-        """``NAME-kK`` for every stochastic enhancer of the run when ``samples`` K > 1."""
+    @functools.cached_property
+    def consensus(self) -> dict[str, str]:
+        """``{"NAME-kK": NAME}`` for every stochastic enhancer of the run when ``samples`` K > 1."""
         k = self.cfg.samples
-        return [f"{name}-k{k}" for name in self.cfg.enhancers if k > 1 and getattr(self.enhancer(name), "stochastic", False)]
+        found = {}
+        for name in self.cfg.enhancers if k > 1 else []:
+            try:
+                stochastic = getattr(self.enhancer(name), "stochastic", False)
+            except DidOcrError:
+                continue  # its own rows report why it cannot be built
+            if stochastic:
+                found[f"{name}-k{k}"] = name
+        return found
 
     def _enhance_and_score(self, idx: int, item, name: str, low: np.ndarray, high: np.ndarray | None) -> dict:
         seed = self.cfg.seed + idx
-        base, _, k = name.rpartition("-k")
-        if name in self.consensus_names():
+        if name in self.consensus:
             from did_ocr.ocr.consensus import read_consensus
 
-            images, lines, timing = read_consensus(self.enhancer(base), self.reader, low, seed=seed, samples=int(k))
+            images, lines, timing = read_consensus(self.enhancer(self.consensus[name]), self.reader, low, seed=seed,
+                                                   samples=self.cfg.samples)
             return self._score(item, name, images[0], high, timing["enhance_s"], lines=lines, ocr_s=timing["ocr_s"])
         t0 = time.perf_counter()
         out = self.enhancer(name).enhance(low, seed=seed)
@@ -306,6 +315,7 @@ def finalize(out: str | Path, grid_images: int = 6, lpips_note: str = "") -> Non
     if shards:
         with atomic_path(out / "per_image.csv") as tmp:
             df.to_csv(tmp, index=False)
+        _merge_protocols(out)
     summary = summarize(df)
     with atomic_path(out / "summary.csv") as tmp:
         summary.to_csv(tmp, index=False, float_format="%.6g")
@@ -318,11 +328,17 @@ def finalize(out: str | Path, grid_images: int = 6, lpips_note: str = "") -> Non
     _grid(out, df, grid_images)
 
 
-def _protocol(out: Path) -> dict:
-    """The run's protocol.json, or the first shard's when the run was split with --shard."""
-    candidates = [out / "protocol.json", *sorted((out / "shards").glob("protocol.*.json"))]
-    found = next((c for c in candidates if c.is_file()), None)
-    return json.loads(found.read_text()) if found else {}
+def _merge_protocols(out: Path) -> None:
+    """protocol.json beside the merged CSVs: the shards' common protocol, with the shard files named."""
+    from did_ocr.fileio import atomic_write_text
+
+    parts = sorted((out / "shards").glob("protocol.*.json"))
+    if not parts:
+        return
+    merged = json.loads(parts[0].read_text())
+    merged["config"]["shard"] = "merged"
+    merged["shards"] = [p.name for p in parts]
+    atomic_write_text(out / "protocol.json", json.dumps(merged, indent=2) + "\n")
 
 
 def _grid(out: Path, df, grid_images: int) -> None:
@@ -337,7 +353,8 @@ def _grid(out: Path, df, grid_images: int) -> None:
         return
     enhancers = [e for e in dict.fromkeys(df["enhancer"]) if e != REFERENCE and (images_dir / e).is_dir()]
     names = sorted({p.stem for e in enhancers for p in (images_dir / e).glob("*.png")})[:grid_images]
-    root = Path(_protocol(out).get("dataset", {}).get("root", ""))
+    protocol = json.loads((out / "protocol.json").read_text()) if (out / "protocol.json").exists() else {}
+    root = Path(protocol.get("dataset", {}).get("root", ""))
     rows, labels = [], []
     for name in names:
         row = []

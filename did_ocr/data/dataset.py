@@ -48,8 +48,9 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence, overload
 
 import numpy as np
 
-from did_ocr.capture.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS
+from did_ocr.capture.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS, load_capture
 from did_ocr.errors import DatasetError
+from did_ocr.fileio import atomic_write_text
 
 SUPPORTED = IMAGE_EXTENSIONS | RAW_EXTENSIONS
 ENCODINGS = ("srgb", "linear")
@@ -110,7 +111,7 @@ def read_labels(path: Path) -> dict[str, dict[str, str]]:
     a row with the wrong number of fields, broken quoting, an empty or
     repeated name.
     """
-    reader = csv.reader(io.StringIO(_read_utf8(path), newline=""), strict=True)
+    reader = csv.reader(io.StringIO(read_utf8(path), newline=""), strict=True)
     header = _read_header(path, reader)
     rows: dict[str, dict[str, str]] = {}
     try:
@@ -125,7 +126,8 @@ def read_labels(path: Path) -> dict[str, dict[str, str]]:
     return rows
 
 
-def _read_utf8(path: Path) -> str:
+def read_utf8(path: Path) -> str:
+    """The text of a UTF-8 file (a BOM is tolerated); unreadable or non-UTF-8 files are errors naming the line."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -175,7 +177,7 @@ def read_meta(root: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     try:
-        meta = json.loads(_read_utf8(path))
+        meta = json.loads(read_utf8(path))
     except json.JSONDecodeError as exc:
         raise DatasetError(f"{path}: invalid JSON at line {exc.lineno} ({exc.msg})") from None
     if not isinstance(meta, dict):
@@ -234,8 +236,7 @@ class LowLightDataset(Sequence[DatasetItem]):
         labels = read_labels(path)
         orphans = [name for name in labels if name not in lows]
         if orphans:
-            shown = ", ".join(orphans[:_SHOWN]) + (f" (+{len(orphans) - _SHOWN} more)" if len(orphans) > _SHOWN else "")
-            raise DatasetError(f"{path}: {len(orphans)} name(s) without an image in low/: {shown}; "
+            raise DatasetError(f"{path}: {len(orphans)} name(s) without an image in low/: {_shown(orphans)}; "
                                "names are file stems without the extension")
         return labels
 
@@ -274,14 +275,10 @@ class LowLightDataset(Sequence[DatasetItem]):
 
     def load_low(self, item: DatasetItem) -> np.ndarray:
         """The dark capture as linear float32 RGB (H, W, 3) in [0, 1], decoded per dataset.json."""
-        from did_ocr.capture import load_capture
-
         return load_capture(item.low_path, linear=self.low_linear)
 
     def load_high(self, item: DatasetItem) -> np.ndarray:
         """The well-lit reference as linear float32 RGB; an item without one is a DatasetError."""
-        from did_ocr.capture import load_capture
-
         if item.high_path is None:
             raise DatasetError(f"{item.low_path}: no well-lit partner high/{item.name}.* in {self.root}")
         return load_capture(item.high_path, linear=self.high_linear)
@@ -292,8 +289,14 @@ class LowLightDataset(Sequence[DatasetItem]):
 
 
 def _unpaired_message(paths: Sequence[Path]) -> str:
-    shown = ", ".join(p.name for p in paths[:_SHOWN]) + (f" (+{len(paths) - _SHOWN} more)" if len(paths) > _SHOWN else "")
-    return f"{paths[0].parent}: {len(paths)} well-lit image(s) without a dark capture in low/ are skipped: {shown}"
+    return (f"{paths[0].parent}: {len(paths)} well-lit image(s) without a dark capture in low/ are skipped: "
+            f"{_shown([p.name for p in paths])}")
+
+
+def _shown(names: Sequence[str]) -> str:
+    """The first few of ``names`` for an error message, with how many more there are."""
+    more = f" (+{len(names) - _SHOWN} more)" if len(names) > _SHOWN else ""
+    return ", ".join(names[:_SHOWN]) + more
 
 
 # --------------------------------------------------------------------------- writing
@@ -309,8 +312,6 @@ def write_labels(path: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]]
     name or a repeated name is a DatasetError, so a converter can never write
     a file the reader refuses.
     """
-    from did_ocr.fileio import atomic_write_text
-
     rows = list(rows)
     cols = list(dict.fromkeys([*REQUIRED_COLUMNS, *columns, *(key for row in rows for key in row)]))
     seen: set[str] = set()
@@ -332,8 +333,6 @@ def write_dataset_meta(root: str | os.PathLike[str], **meta: Any) -> dict[str, A
     The encodings are checked like the reader does, so a converter cannot
     write a dataset that fails to open.
     """
-    from did_ocr.fileio import atomic_write_text
-
     root = Path(root)
     merged = {**read_meta(root), **meta}
     _check_encodings(root / META_FILE, merged)

@@ -124,7 +124,7 @@ def make_did_full(**kw: Any) -> DidEnhancer:
 
 def make_did_noilvr(**kw: Any) -> DidEnhancer:
     # ILVR only acts inside a multi-step sampler: the ablation is the published sampler without it
-    return DidEnhancer(name="did-noilvr", ilvr_steps=0, fast_ilvr_steps=0, **{**kw, "quality": "full"})
+    return DidEnhancer(name="did-noilvr", ilvr_steps=0, **{**kw, "quality": "full"})
 
 
 def make_did_single(**kw: Any) -> DidEnhancer:

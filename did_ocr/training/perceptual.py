@@ -15,8 +15,12 @@ Both take sRGB images in [0, 1] of shape (B, 3, H, W) and return a (B,) distance
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
+import warnings
 from pathlib import Path
+from typing import Iterator
 
 import torch
 from torch import nn
@@ -93,19 +97,38 @@ class LpipsPerceptual(nn.Module):
 
 
 def load_lpips(backbone: Path) -> nn.Module:
-    """``lpips.LPIPS(net='alex')``: its packaged linear heads plus the AlexNet weights from ``backbone``.
+    """``lpips.LPIPS(net='alex')`` exactly as the package builds it, with the AlexNet weights in ``backbone``.
 
-    ``pnet_rand=True`` stops lpips from downloading; the real weights are then
-    copied in (lpips' slices keep torchvision's ``features`` indices as names).
+    torchvision looks for its weights in the torch hub cache before it
+    downloads; when ``backbone`` is elsewhere it is offered there through a
+    temporary hub directory, so lpips loads the real file by its own code path
+    and nothing is ever built on random weights or downloaded.
     """
     import lpips
 
-    model = lpips.LPIPS(net="alex", pretrained=True, pnet_rand=True, verbose=False)
-    state = torch.load(backbone, map_location="cpu", weights_only=True)
-    slices = [model.net.slice1, model.net.slice2, model.net.slice3, model.net.slice4, model.net.slice5]
-    for part in slices:
-        part.load_state_dict({name: state[f"features.{name}"] for name, _ in part.named_parameters()})
+    if not backbone.is_file():
+        raise DidOcrError(f"LPIPS backbone weights not found at {backbone}")
+    with _hub_holding(backbone), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torchvision's deprecation notice for lpips' pretrained=True
+        model = lpips.LPIPS(net="alex", pretrained=True, pnet_rand=False, verbose=False)
     return model.eval().requires_grad_(False)
+
+
+@contextlib.contextmanager
+def _hub_holding(backbone: Path) -> Iterator[None]:
+    """A torch hub directory whose checkpoints/ holds ``backbone`` under torchvision's AlexNet file name."""
+    if backbone.resolve() == torch_hub_checkpoint(ALEXNET_FILE).resolve():
+        yield
+        return
+    previous = torch.hub.get_dir()
+    with tempfile.TemporaryDirectory() as hub:
+        (Path(hub) / "checkpoints").mkdir()
+        os.symlink(backbone.resolve(), Path(hub) / "checkpoints" / ALEXNET_FILE)
+        torch.hub.set_dir(hub)
+        try:
+            yield
+        finally:
+            torch.hub.set_dir(previous)
 
 
 def lpips_available(backbone: str | os.PathLike[str] | None = None) -> bool:
