@@ -19,7 +19,7 @@ def dataset(tmp_path_factory):
 
 
 def config(dataset, out, tiny_model_path, **kw):
-    return BenchConfig(dataset=str(dataset), out=str(out), enhancers=["gain", "did-1step"], device="cpu",
+    return BenchConfig(dataset=str(dataset), out=str(out), enhancers=["gain", "did"], device="cpu", quality="onestep",
                        model=str(tiny_model_path), grid_images=2, **kw)
 
 
@@ -27,7 +27,7 @@ def test_bench_writes_csvs_plots_and_protocol(dataset, tmp_path, tiny_model_path
     out = tmp_path / "out"
     Bench(config(dataset, out, tiny_model_path)).run()
     rows = pd.read_csv(out / "per_image.csv", keep_default_na=False)
-    assert len(rows) == 4 * 3 and set(rows["enhancer"]) == {"gain", "did-1step", "well-lit"}
+    assert len(rows) == 4 * 3 and set(rows["enhancer"]) == {"gain", "did", "well-lit"}
     assert rows.duplicated(["image", "enhancer"]).sum() == 0
     assert (rows[rows.enhancer != "well-lit"]["psnr"] != "").all() and (rows["lpips"] == "").all()
     summary = pd.read_csv(out / "summary.csv")
@@ -73,6 +73,6 @@ def test_consensus_rows_for_stochastic_enhancers_only(dataset, tmp_path, tiny_mo
     out = tmp_path / "k"
     Bench(config(dataset, out, tiny_model_path, samples=2, limit=2)).run()
     rows = pd.read_csv(out / "per_image.csv", keep_default_na=False)
-    assert set(rows["enhancer"]) == {"gain", "did-1step", "did-1step-k2", "well-lit"}
-    k2 = rows[rows.enhancer == "did-1step-k2"]
+    assert set(rows["enhancer"]) == {"gain", "did", "did-k2", "well-lit"}
+    k2 = rows[rows.enhancer == "did-k2"]
     assert len(k2) == 2 and (k2["enhance_seconds"].astype(float) > 0).all()

@@ -53,8 +53,21 @@ def test_noise_estimate_tracks_the_noise_level():
 def test_registry_lists_did_first_and_rejects_unknown_names():
     names = available_enhancers()
     assert names[0] == "did" and set(CLASSICAL) <= set(names)
+    assert "did-1step" not in names  # it was `did` under a second name
     with pytest.raises(DidOcrError, match="unknown enhancer"):
         build_enhancer("magic")
+
+
+def test_unknown_options_are_errors_and_shared_settings_reach_only_who_takes_them():
+    with pytest.raises(DidOcrError, match="enhancer 'gain' has no option 'strength'; it takes: no options"):
+        build_enhancer("gain", strength=2.0)
+    with pytest.raises(DidOcrError, match="enhancer 'did' has no option 'nonorm_model'"):
+        build_enhancer("did", nonorm_model="x.safetensors")
+    # the commands pass --device/--quality/... to whichever enhancer was chosen; a baseline does not receive them
+    gain = build_enhancer("gain", device="cpu", quality="full", model="unused", max_side=64)
+    img = dark_noisy()
+    assert np.array_equal(gain.enhance(img), build_enhancer("gain").enhance(img))
+    assert build_enhancer("nlm", strength=2.0).strength == 2.0  # a baseline's own option is passed on
 
 
 def test_did_enhancer_with_a_tiny_model_keeps_shape(tiny_model_path):
@@ -67,7 +80,7 @@ def test_did_enhancer_with_a_tiny_model_keeps_shape(tiny_model_path):
 
 
 def test_did_caps_large_images_and_restores_the_size(tiny_model_path):
-    did = build_enhancer("did-1step", model=str(tiny_model_path), device="cpu", max_side=64)
+    did = build_enhancer("did", model=str(tiny_model_path), device="cpu", max_side=64, quality="onestep")
     img = dark_noisy(90, 200)
     assert did.enhance(img).shape == img.shape
     assert did.last_stats.windows <= 1 + 2 + 3  # worked at 29x64, not 90x200
@@ -82,7 +95,9 @@ def test_did_refuses_degenerate_images_and_missing_models(tiny_model_path, tmp_p
     with pytest.raises(DidOcrError, match="not found"):
         build_enhancer("did", model=str(tmp_path / "none.safetensors"))
     with pytest.raises(DidOcrError, match="no-tail-norm"):
-        build_enhancer("did-nonorm", nonorm_model=str(tmp_path / "none.safetensors"))
+        build_enhancer("did-nonorm", model=str(tmp_path / "none.safetensors"))
+    with pytest.raises(DidOcrError, match="trained with tail normalization"):
+        build_enhancer("did-nonorm", model=str(tiny_model_path), device="cpu")
 
 
 def test_quality_names_seen_by_the_cli_are_the_sampler_presets():

@@ -1,4 +1,4 @@
-"""The enhancer interface and its registry.
+"""The enhancer interface, and the names the command line needs before any enhancer is built.
 
 An enhancer turns a dark capture into an image that OCR can read. Every
 enhancer, DiD and the classical baselines alike, has the same contract so that
@@ -9,20 +9,28 @@ enhancer, DiD and the classical baselines alike, has the same contract so that
 * output: display sRGB, float32, shape (H, W, 3), values in [0, 1]
   (what is written to PNG and handed to OCR).
 
-Enhancers are built by name through :func:`build_enhancer`; factories are
-registered with :func:`register` and are only imported when asked for, so that
-listing names never loads torch.
+Enhancers are built by name through :func:`did_ocr.enhancers.catalog.build_enhancer`.
+This module imports nothing of the enhancers themselves, so that both the
+implementations (which subclass :class:`Enhancer`) and the catalog (which
+imports them lazily) can depend on it without a loop, and listing names or
+parsing options never loads torch.
 """
 
 from __future__ import annotations
 
 import abc
-import importlib
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from did_ocr.errors import DidOcrError
+# What `read` and `enhance` use without --enhancer: DiD with the model shipped in did_ocr/weights/.
+DEFAULT_ENHANCER = "did"
+
+# How DiD samples (did_ocr.enhancers.did.QUALITIES), from the cheapest: one denoiser evaluation per window,
+# a short sampler from the previous scale's estimate at the upper scales, the published 18 Heun steps everywhere.
+# The default is the one that read the most words on the benchmark (README, Results); it is also the cheapest.
+QUALITY_NAMES = ("onestep", "fast", "full")
+DEFAULT_QUALITY = "onestep"
 
 
 class Enhancer(abc.ABC):
@@ -47,57 +55,3 @@ class Enhancer(abc.ABC):
     def describe(self) -> dict[str, Any]:
         """Settings that identify this enhancer's output (recorded by the bench)."""
         return {"name": self.name}
-
-
-# name -> "module:factory"; the factory is called with keyword options.
-_REGISTRY: dict[str, str] = {}
-_FACTORIES: dict[str, Callable[..., Enhancer]] = {}
-
-
-def register(name: str, target: str | Callable[..., Enhancer]) -> None:
-    """Register an enhancer factory under ``name``.
-
-    ``target`` is either a callable or a lazy ``"module:attribute"`` reference.
-    """
-    if callable(target):
-        _FACTORIES[name] = target
-    else:
-        _REGISTRY[name] = target
-
-
-def available_enhancers() -> list[str]:
-    """Names of all registered enhancers, in registration order."""
-    _ensure_builtin()
-    return list(dict.fromkeys([*_REGISTRY, *_FACTORIES]))
-
-
-def build_enhancer(name: str, **options: Any) -> Enhancer:
-    """Build the enhancer registered as ``name``.
-
-    Options a factory does not accept are ignored, so callers can pass common
-    settings (``device``, ``quality``...) to any enhancer.
-    """
-    _ensure_builtin()
-    if name not in _FACTORIES:
-        if name not in _REGISTRY:
-            known = ", ".join(available_enhancers())
-            raise DidOcrError(f"unknown enhancer {name!r}; choose one of: {known}")
-        module_name, attr = _REGISTRY[name].split(":")
-        _FACTORIES[name] = getattr(importlib.import_module(module_name), attr)
-    factory = _FACTORIES[name]
-    import inspect
-
-    params = inspect.signature(factory).parameters
-    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        options = {k: v for k, v in options.items() if k in params}
-    return factory(**options)
-
-
-_BUILTINS_LOADED = False
-
-
-def _ensure_builtin() -> None:
-    global _BUILTINS_LOADED
-    if not _BUILTINS_LOADED:
-        _BUILTINS_LOADED = True
-        importlib.import_module("did_ocr.enhancers.catalog")

@@ -1,24 +1,93 @@
-"""The built-in enhancers, registered lazily by name (modules load only when used)."""
+"""The enhancer registry: built-in enhancers by name, built lazily (a module loads only when its enhancer is built).
 
-from did_ocr.enhancers.base import register
+Why a registry: ``read``, ``enhance`` and ``bench`` take the enhancer as a
+name on the command line, and listing or checking names must not load torch
+(DiD) or OpenCV (the baselines).
 
-# What `read` and `enhance` use without --enhancer: DiD with the model shipped in did_ocr/weights/.
-DEFAULT_ENHANCER = "did"
+Options: every entry knows the options it takes. A caller may pass the
+settings shared by the commands (:data:`SHARED_OPTIONS`: device, model,
+quality, max side) to any enhancer; an enhancer that has no use for one does
+not receive it (``bench --quality fast --enhancers gain,did`` sets DiD's
+quality only). Any other option the enhancer does not take is an error, so a
+misspelt or stale option cannot be ignored without a word.
+"""
 
-# How DiD samples (did_ocr.enhancers.did.QUALITIES), from the cheapest: one denoiser evaluation per window,
-# a short sampler from the previous scale's estimate at the upper scales, the published 18 Heun steps everywhere.
-# The default is the one that read the most words on the benchmark (README, Results); it is also the cheapest.
-QUALITY_NAMES = ("onestep", "fast", "full")
-DEFAULT_QUALITY = "onestep"
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from did_ocr.enhancers.base import DEFAULT_ENHANCER, DEFAULT_QUALITY, QUALITY_NAMES, Enhancer
+from did_ocr.errors import DidOcrError
+
+__all__ = ["DEFAULT_ENHANCER", "DEFAULT_QUALITY", "QUALITY_NAMES", "SHARED_OPTIONS", "available_enhancers",
+           "build_enhancer", "register"]
+
+#: settings the commands pass to whichever enhancer was chosen; dropped for enhancers that do not take them
+SHARED_OPTIONS = ("device", "model", "quality", "max_side")
+#: what every DiD factory (did_ocr.enhancers.did) takes
+DID_OPTIONS = ("device", "model", "quality", "max_side")
+
+
+@dataclass
+class _Entry:
+    target: str | Callable[..., Enhancer]  # a factory, or a lazy "module:attribute" reference to one
+    options: tuple[str, ...] | None  # None: the factory's keyword parameters
+
+    def factory(self) -> Callable[..., Enhancer]:
+        if not callable(self.target):
+            module_name, attr = self.target.split(":")
+            self.target = getattr(importlib.import_module(module_name), attr)
+        return self.target
+
+    def accepted(self) -> tuple[str, ...]:
+        if self.options is not None:
+            return self.options
+        params = inspect.signature(self.factory()).parameters.values()
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+            raise TypeError(f"{self.target}: a factory taking **kwargs must be registered with its options")
+        return tuple(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+
+
+_REGISTRY: dict[str, _Entry] = {}
+
+
+def register(name: str, target: str | Callable[..., Enhancer], options: Sequence[str] | None = None) -> None:
+    """Register an enhancer factory under ``name``.
+
+    ``target`` is a callable or a lazy ``"module:attribute"`` reference;
+    ``options`` the keyword options it takes (default: read from its signature).
+    """
+    _REGISTRY[name] = _Entry(target, None if options is None else tuple(options))
+
+
+def available_enhancers() -> list[str]:
+    """Names of all registered enhancers, in registration order."""
+    return list(_REGISTRY)
+
+
+def build_enhancer(name: str, **options: Any) -> Enhancer:
+    """Build the enhancer registered as ``name`` with ``options`` (see the module docstring for which apply)."""
+    entry = _REGISTRY.get(name)
+    if entry is None:
+        raise DidOcrError(f"unknown enhancer {name!r}; choose one of: {', '.join(available_enhancers())}")
+    accepted = entry.accepted()
+    unknown = [key for key in options if key not in accepted and key not in SHARED_OPTIONS]
+    if unknown:
+        takes = ", ".join(accepted) or "no options"
+        raise DidOcrError(f"enhancer {name!r} has no option {unknown[0]!r}; it takes: {takes}")
+    return entry.factory()(**{key: value for key, value in options.items() if key in accepted})
+
 
 # DiD (diffusion) and its ablations come first.
-register("did", "did_ocr.enhancers.did:make_did")
-register("did-fast", "did_ocr.enhancers.did:make_did_fast")
-register("did-full", "did_ocr.enhancers.did:make_did_full")
-register("did-noilvr", "did_ocr.enhancers.did:make_did_noilvr")
-register("did-single", "did_ocr.enhancers.did:make_did_single")
-register("did-1step", "did_ocr.enhancers.did:make_did_1step")
-register("did-nonorm", "did_ocr.enhancers.did:make_did_nonorm")
+register("did", "did_ocr.enhancers.did:make_did", DID_OPTIONS)
+register("did-fast", "did_ocr.enhancers.did:make_did_fast", DID_OPTIONS)
+register("did-full", "did_ocr.enhancers.did:make_did_full", DID_OPTIONS)
+register("did-noilvr", "did_ocr.enhancers.did:make_did_noilvr", DID_OPTIONS)
+register("did-single", "did_ocr.enhancers.did:make_did_single", DID_OPTIONS)
+register("did-nonorm", "did_ocr.enhancers.did:make_did_nonorm", DID_OPTIONS)
 # Classical baselines.
 register("none", "did_ocr.enhancers.classical:NoEnhancer")
 register("gain", "did_ocr.enhancers.classical:GainEnhancer")

@@ -6,7 +6,6 @@ only in how it is sampled:
 
 * ``did-noilvr``: no ILVR (upper-scale windows are not tied to the previous scale);
 * ``did-single``: the top scale only, conditioned on the dark image alone;
-* ``did-1step``: one denoiser evaluation per window (the regression estimate);
 * ``did-nonorm``: a model trained without tail normalization (needs such a model).
 
 Large photos are downscaled so that the longer side is at most ``max_side``
@@ -26,7 +25,7 @@ import torch
 from did_ocr.capture.colorspace import linear_to_srgb
 from did_ocr.diffusion.cascade import CascadeConfig, CascadeStats, reconstruct
 from did_ocr.enhancers.base import Enhancer
-from did_ocr.enhancers.catalog import DEFAULT_QUALITY
+from did_ocr.enhancers.base import DEFAULT_QUALITY
 from did_ocr.device import resolve_device
 from did_ocr.errors import DidOcrError, InputError
 from did_ocr.model.checkpoint import LoadedModel, load_model
@@ -131,14 +130,13 @@ def make_did_single(**kw: Any) -> DidEnhancer:
     return DidEnhancer(name="did-single", cascade=False, **{**kw, "quality": "full"})
 
 
-def make_did_1step(**kw: Any) -> DidEnhancer:
-    return DidEnhancer(name="did-1step", **{**kw, "quality": "onestep"})
-
-
 def make_did_nonorm(**kw: Any) -> DidEnhancer:
-    model = kw.pop("nonorm_model", None) or NONORM_MODEL
+    model = kw.pop("model", None) or NONORM_MODEL
     if not Path(model).is_file():
         raise DidOcrError(f"did-nonorm needs a model trained without tail normalization ({model} not found); "
-                          "train one with `did-ocr train --no-tail-norm` and pass it with --nonorm-model")
-    kw.pop("model", None)
-    return DidEnhancer(name="did-nonorm", model=model, **kw)
+                          "train one with `did-ocr train --no-tail-norm` and pass it with --model")
+    enhancer = DidEnhancer(name="did-nonorm", model=model, **kw)
+    if enhancer.loaded.norm.enabled:
+        raise DidOcrError(f"{model}: this model was trained with tail normalization; did-nonorm needs one trained "
+                          "with `did-ocr train --no-tail-norm` (use --enhancer did for this one)")
+    return enhancer
