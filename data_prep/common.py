@@ -164,21 +164,6 @@ def write_pair_labels(out: Path, pairs: Sequence[Pair], columns: Sequence[str] =
     return rows
 
 
-def merge_annotations_into(out: Path, annotations: str | os.PathLike[str] | None, pairs: Sequence[Pair],
-                           by_scene: bool = False) -> str:
-    """Merge ICDAR-style annotations into a converted dataset; returns a summary ('' without annotations).
-
-    Annotation files are matched against each pair's source name as well as
-    its output name, so prefixing on name collisions does not lose labels.
-    """
-    if not annotations:
-        return ""
-    from data_prep.icdar import merge_annotations
-
-    aliases = {p.name: p.source_name for p in pairs if p.source_name and p.source_name != p.name}
-    return merge_annotations(out, annotations, aliases=aliases, by_scene=by_scene).summary()
-
-
 # --------------------------------------------------------------------------- command line
 
 

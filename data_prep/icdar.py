@@ -38,12 +38,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from data_prep.common import BOXES_FILE, new_parser, run_cli
+from data_prep.common import BOXES_FILE, Pair, new_parser, run_cli
 from did_ocr.data.dataset import LABELS_FILE, LowLightDataset, read_labels, read_utf8, write_labels
 from did_ocr.errors import DatasetError
 from did_ocr.fileio import atomic_write_text
@@ -278,6 +279,19 @@ def merge_annotations(dataset: str | Path, annotations: str | Path, *, prefixes:
     atomic_write_text(root / BOXES_FILE, "".join(line + "\n" for line in boxes))
     return MergeResult(dataset=root, images=len(items), labelled=len(boxes) if transcribed else 0, boxed=len(boxes),
                        transcribed=transcribed, unused=tuple(a.path.name for a in anns if a.path not in used))
+
+
+def merge_annotations_into(out: Path, annotations: str | os.PathLike[str] | None, pairs: Sequence[Pair],
+                           by_scene: bool = False) -> str:
+    """Merge ICDAR-style annotations into a converted dataset; returns a summary ('' without annotations).
+
+    Annotation files are matched against each pair's source name as well as
+    its output name, so prefixing on name collisions does not lose labels.
+    """
+    if not annotations:
+        return ""
+    aliases = {p.name: p.source_name for p in pairs if p.source_name and p.source_name != p.name}
+    return merge_annotations(out, annotations, aliases=aliases, by_scene=by_scene).summary()
 
 
 def _boxes_record(name: str, ann: Annotation, transcribed: bool) -> dict[str, Any]:

@@ -17,7 +17,8 @@ import argparse
 from pathlib import Path
 
 from data_prep.common import (Converted, Pair, add_mode_argument, add_output_arguments, find_dir, images_by_stem,
-                              merge_annotations_into, new_parser, partner, run_cli, start_output, write_pairs)
+                              new_parser, partner, run_cli, start_output, write_pairs)
+from data_prep.icdar import merge_annotations_into
 from did_ocr.data.dataset import write_dataset_meta
 from did_ocr.errors import DatasetError
 

@@ -48,8 +48,9 @@ from pathlib import Path
 import numpy as np
 
 from data_prep.common import (Converted, Pair, add_mode_argument, add_output_arguments, images_by_stem,
-                              merge_annotations_into, new_parser, place, run_cli, start_output, write_pair_labels,
+                              new_parser, place, run_cli, start_output, write_pair_labels,
                               write_pairs)
+from data_prep.icdar import merge_annotations_into
 from did_ocr.capture.load import RAW_EXTENSIONS
 from did_ocr.data.dataset import write_dataset_meta
 from did_ocr.errors import DatasetError, InputError

@@ -2,9 +2,11 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 
 from did_ocr.bench.runner import Bench, BenchConfig, finalize
 from did_ocr.cli.main import cli
@@ -76,3 +78,27 @@ def test_consensus_rows_for_stochastic_enhancers_only(dataset, tmp_path, tiny_mo
     assert set(rows["enhancer"]) == {"gain", "did", "did-k2", "well-lit"}
     k2 = rows[rows.enhancer == "did-k2"]
     assert len(k2) == 2 and (k2["enhance_seconds"].astype(float) > 0).all()
+
+
+def test_grid_draws_16bit_linear_references_through_the_dataset_loader(tmp_path):
+    from did_ocr.bench.grid import save_bench_grid, well_lit_loader
+    from did_ocr.capture.colorspace import linear_to_srgb8
+    from did_ocr.capture.save import save_linear_png16, save_srgb_png
+    from did_ocr.data.dataset import write_dataset_meta
+
+    root, out = tmp_path / "sid", tmp_path / "out"
+    gray = np.full((48, 96, 3), 0.2, np.float32)  # linear 0.2 is sRGB 124, not the 51 its 16-bit code reads as
+    save_linear_png16(root / "low" / "a.png", gray * 0.01)
+    save_linear_png16(root / "high" / "a.png", gray)
+    write_dataset_meta(root, low_encoding="linear", high_encoding="linear")
+    save_srgb_png(out / "images" / "gain" / "a.png", np.zeros((48, 96, 3), np.uint8))
+    (out / "protocol.json").write_text(json.dumps({"dataset": {"root": str(root)}}))
+    expected = int(linear_to_srgb8(np.array([0.2], np.float32))[0])
+    assert expected == 124
+    assert (well_lit_loader(out)("a") == expected).all() and well_lit_loader(out)("b") is None
+    df = pd.DataFrame({"enhancer": ["gain"], "image": ["a"], "truth": ["A"]})
+    save_bench_grid(out, df, grid_images=2)
+    grid = np.asarray(Image.open(out / "grid.png").convert("RGB"))
+    header, label_w, (ch, cw) = 18, 150, (96, 192)  # the layout of imaging.grid.make_grid
+    well_lit_cell = grid[header + 10:header + ch - 10, label_w + (cw + 4) + 10:label_w + (cw + 4) + cw - 10]
+    assert (well_lit_cell == expected).all()

@@ -149,7 +149,7 @@ def test_lpips_loads_the_given_backbone_file_without_downloading(tmp_path, monke
     import torch
     import torchvision
 
-    from did_ocr.training.perceptual import load_lpips
+    from did_ocr.perceptual import load_lpips
 
     def no_download(*args, **kwargs):
         raise AssertionError("tried to download")

@@ -8,7 +8,7 @@ distance between the normalized texts (words joined by single spaces, in
 reading order) divided by the ground truth's length.
 
 Images: PSNR and SSIM on sRGB in [0, 1]; LPIPS only with real backbone
-weights (see :mod:`did_ocr.training.perceptual`), otherwise ``None``.
+weights (see :mod:`did_ocr.perceptual`), otherwise ``None``.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class LpipsMetric:
     """Real LPIPS (AlexNet) when its backbone weights are present; ``available`` says whether."""
 
     def __init__(self, backbone: str | None = None) -> None:
-        from did_ocr.training.perceptual import ALEXNET_FILE, lpips_available, torch_hub_checkpoint
+        from did_ocr.perceptual import ALEXNET_FILE, lpips_available, torch_hub_checkpoint
 
         self.available = lpips_available(backbone)
         self.reason = "" if self.available else (
@@ -99,7 +99,7 @@ class LpipsMetric:
             return None
         import torch
 
-        from did_ocr.training.perceptual import LpipsPerceptual
+        from did_ocr.perceptual import LpipsPerceptual
 
         if self._model is None:
             self._model = LpipsPerceptual(self._backbone)

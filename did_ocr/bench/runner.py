@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from did_ocr.bench.grid import save_bench_grid
 from did_ocr.bench.metrics import LpipsMetric, cer, exact_match, psnr, ssim, word_score
 from did_ocr.bench.results import REFERENCE, RowLog, load_rows, summarize, to_markdown
 from did_ocr.data.dataset import LEVEL_ORDER
@@ -325,7 +326,7 @@ def finalize(out: str | Path, grid_images: int = 6, lpips_note: str = "") -> Non
         md += f"\n{lpips_note}.\n"
     atomic_write_text(out / "summary.md", md)
     accuracy_plot(summary, levels or [""], out / "accuracy.png")
-    _grid(out, df, grid_images)
+    save_bench_grid(out, df, grid_images)
 
 
 def _merge_protocols(out: Path) -> None:
@@ -339,32 +340,3 @@ def _merge_protocols(out: Path) -> None:
     merged["config"]["shard"] = "merged"
     merged["shards"] = [p.name for p in parts]
     atomic_write_text(out / "protocol.json", json.dumps(merged, indent=2) + "\n")
-
-
-def _grid(out: Path, df, grid_images: int) -> None:
-    """Side-by-side PNG of the first images: each enhancer's output and the well-lit reference."""
-    import cv2
-
-    from did_ocr.bench.grid import make_grid
-    from did_ocr.capture.save import save_srgb_png
-
-    images_dir = out / "images"
-    if not images_dir.is_dir():
-        return
-    enhancers = [e for e in dict.fromkeys(df["enhancer"]) if e != REFERENCE and (images_dir / e).is_dir()]
-    names = sorted({p.stem for e in enhancers for p in (images_dir / e).glob("*.png")})[:grid_images]
-    protocol = json.loads((out / "protocol.json").read_text()) if (out / "protocol.json").exists() else {}
-    root = Path(protocol.get("dataset", {}).get("root", ""))
-    rows, labels = [], []
-    for name in names:
-        row = []
-        for e in enhancers:
-            p = images_dir / e / f"{name}.png"
-            row.append(cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB) if p.exists() else None)
-        highs = list((root / "high").glob(f"{name}.*")) if root.is_dir() else []
-        row.append(cv2.cvtColor(cv2.imread(str(highs[0])), cv2.COLOR_BGR2RGB) if highs else None)
-        truth = df[(df["image"] == name)]["truth"].iloc[0] if (df["image"] == name).any() else ""
-        rows.append(row)
-        labels.append(f"{name}: {truth}"[:40])
-    if rows:
-        save_srgb_png(out / "grid.png", make_grid(rows, [*enhancers, "well-lit"], cell=(96, 192), row_labels=labels))

@@ -39,3 +39,8 @@ def linear_to_srgb(x: ArrayT) -> ArrayT:
 def to_uint8(srgb: np.ndarray) -> np.ndarray:
     """Quantize sRGB floats in [0, 1] to uint8 with rounding."""
     return (np.clip(srgb, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+def linear_to_srgb8(linear: np.ndarray) -> np.ndarray:
+    """Linear light in [0, 1] -> sRGB uint8 (encode, then quantize with rounding): what an 8-bit file holds."""
+    return to_uint8(linear_to_srgb(linear))

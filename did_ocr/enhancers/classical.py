@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from did_ocr.capture.colorspace import linear_to_srgb, to_uint8
+from did_ocr.capture.colorspace import linear_to_srgb, linear_to_srgb8
 from did_ocr.enhancers.base import Enhancer
 
 _LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
@@ -40,7 +40,7 @@ def auto_gain(linear_rgb: np.ndarray, percentile: float = 99.5, target: float = 
 
 def gained_srgb_u8(linear_rgb: np.ndarray) -> np.ndarray:
     """:func:`auto_gain`, sRGB-encoded and quantized to uint8: the input of the OpenCV-based baselines."""
-    return to_uint8(linear_to_srgb(auto_gain(linear_rgb)))
+    return linear_to_srgb8(auto_gain(linear_rgb))
 
 
 def _u8_to_float(img: np.ndarray) -> np.ndarray:

@@ -167,7 +167,7 @@ class Trainer:
         self.ema = EMA(self.model, cfg.ema_halflife)
         self.perceptual = None
         if cfg.perceptual != "none":
-            from did_ocr.training.perceptual import build_perceptual
+            from did_ocr.perceptual import build_perceptual
 
             self.perceptual = build_perceptual(cfg.perceptual, cfg.perceptual_weights).to(self.device)
         if resume and self.ckpt_path.exists():
@@ -286,7 +286,7 @@ class Trainer:
         """A side-by-side PNG (dark | EMA reconstruction | well-lit) of fixed synthetic samples."""
         if not self.dist.main:
             return
-        from did_ocr.bench.grid import save_preview
+        from did_ocr.training.preview import save_preview
 
         save_preview(self.ema.module, self.norm, self.out / "preview.png", step=self.step, device=self.device)
 

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from did_ocr.capture.colorspace import linear_to_srgb, srgb_to_linear, to_uint8
+from did_ocr.capture.colorspace import linear_to_srgb8, srgb_to_linear
 
 ENCODINGS = ("srgb8", "linear16")
 
@@ -127,7 +127,7 @@ def quantize(signal: np.ndarray, encoding: str) -> np.ndarray:
     """Step 5: clip and quantize; returns the stored file's values decoded to linear float32."""
     signal = np.clip(signal, 0.0, 1.0)
     if encoding == "srgb8":
-        return srgb_to_linear(to_uint8(linear_to_srgb(signal)).astype(np.float32) / 255.0)
+        return srgb_to_linear(linear_to_srgb8(signal).astype(np.float32) / 255.0)
     if encoding == "linear16":
         code14 = np.round(signal * 16383.0)
         return (np.round(code14 / 16383.0 * 65535.0) / 65535.0).astype(np.float32)

@@ -1,4 +1,7 @@
-"""Perceptual distances for the training loss, on real pretrained features only.
+"""Perceptual distances on frozen pretrained feature networks, real weights only.
+
+Used by training (a loss term) and by the benchmark (the LPIPS metric), so it
+lives below both: neither package imports the other.
 
 * ``lpips``: LPIPS with AlexNet (Zhang et al. 2018), as in the DiD reference.
   The ``lpips`` package ships only its small linear heads; the AlexNet
