@@ -88,7 +88,7 @@ def exposure_ratio(short: Exposure, long: Exposure) -> float:
 
 def level_for_ratio(ratio: float) -> str:
     """The did-ocr light level whose exposure range holds 1/ratio (darker than all: extreme; brighter: dusk)."""
-    from did_ocr.data.synth.simulate import LEVELS
+    from did_ocr.data.levels import LEVELS
 
     exposure = 1.0 / ratio
     for level in LEVELS.values():  # brightest first; a boundary value goes to the brighter level

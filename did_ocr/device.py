@@ -2,20 +2,28 @@
 
 One place decides, so that the enhancer and the OCR reader of a command run
 on the same device and a request that cannot be met fails with one clear line
-instead of a CUDA traceback deep inside a model.
+instead of a CUDA traceback deep inside a model. The choice list is defined
+here once for every command; torch is imported only when a device is resolved,
+so the command line can offer the choices without loading it.
 """
 
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
 
 from did_ocr.errors import DidOcrError
 
+if TYPE_CHECKING:
+    import torch
+
+#: what --device accepts on every command (``cuda:N`` is accepted too where a device is resolved)
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
 
 
 def resolve_device(name: str | torch.device = "auto") -> torch.device:
     """``auto`` -> CUDA when available, else CPU; ``cuda`` or ``cuda:N`` only if that GPU exists."""
+    import torch
+
     text = str(name).strip().lower()
     if text == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -27,6 +35,8 @@ def resolve_device(name: str | torch.device = "auto") -> torch.device:
 
 
 def _cuda_device(text: str) -> torch.device:
+    import torch
+
     if not torch.cuda.is_available():
         raise DidOcrError(f"--device {text} was requested but no CUDA device is available; use --device cpu or auto")
     try:

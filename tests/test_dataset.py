@@ -231,3 +231,13 @@ def test_unreadable_labels(tmp_path):
     (root / "labels.csv").mkdir()  # exists, but cannot be read as a file (works as root too, unlike chmod)
     with pytest.raises(DatasetError, match="labels.csv: cannot be read"):
         LowLightDataset(root)
+
+
+def test_levels_are_ordered_brightest_first_then_unknown_names_alphabetically():
+    from did_ocr.data.levels import BENCH_LEVELS, LEVELS, order_levels
+
+    assert order_levels(["night", "zz", "dusk", "aa", "night", "extreme", "dim"]) == [
+        "dusk", "dim", "night", "extreme", "aa", "zz"]
+    exposures = [LEVELS[name].exposure for name in order_levels(LEVELS)]
+    assert all(a[1] > b[1] for a, b in zip(exposures, exposures[1:]))  # "brightest first" is the exposures' order
+    assert BENCH_LEVELS == ("dim", "dark", "night", "extreme")

@@ -48,7 +48,8 @@ def _referenced_names(module: str, path: Path) -> set[str]:
                 prefix = node.module or ""
             names.add(prefix)
             names.update(f"{prefix}.{alias.name}" for alias in node.names)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "." in node.value:
+            # a dotted module path, alone or as "module:attribute" (a bare "did_ocr" is a key, not an import)
             names.add(node.value.split(":")[0] if node.value.count(":") == 1 else node.value)
     return names
 

@@ -20,7 +20,7 @@ def test_preview_shows_dark_reconstruction_and_well_lit_and_keeps_the_training_m
 
 
 def test_contact_sheet_has_a_row_per_level_and_the_clean_row(tmp_path):
-    from did_ocr.data.synth.simulate import LEVELS
+    from did_ocr.data.levels import LEVELS
 
     contact_sheet(tmp_path / "sheet.png", seed=0, samples=1)
     sheet = np.asarray(Image.open(tmp_path / "sheet.png").convert("RGB"))

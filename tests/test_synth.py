@@ -5,7 +5,8 @@ import pytest
 
 from did_ocr.data.synth.generator import make_sample, write_dataset
 from did_ocr.data.synth.render import SCENE_KINDS, render_scene
-from did_ocr.data.synth.simulate import LEVELS, CaptureParams, expose, quantize, sample_params, simulate_capture
+from did_ocr.data.levels import LEVELS
+from did_ocr.data.synth.simulate import CaptureParams, expose, quantize, sample_params, simulate_capture
 
 
 def test_same_seed_same_bytes(tmp_path):

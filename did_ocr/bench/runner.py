@@ -29,7 +29,7 @@ import numpy as np
 from did_ocr.bench.grid import save_bench_grid
 from did_ocr.bench.metrics import LpipsMetric, cer, exact_match, psnr, ssim, word_score
 from did_ocr.bench.results import REFERENCE, RowLog, load_rows, summarize, to_markdown
-from did_ocr.data.dataset import LEVEL_ORDER
+from did_ocr.data.levels import order_levels
 from did_ocr.errors import DidOcrError
 
 
@@ -81,7 +81,7 @@ def prepare_dataset(cfg: BenchConfig) -> Path:
             raise DidOcrError(f"--dataset {cfg.dataset}: not a folder; give a dataset (low/, labels.csv) or 'synthetic'")
         return root
     from did_ocr.data.synth.generator import write_dataset
-    from did_ocr.data.synth.simulate import BENCH_LEVELS
+    from did_ocr.data.levels import BENCH_LEVELS
 
     root = Path(cfg.out) / "dataset"
     levels = list(cfg.levels or BENCH_LEVELS)
@@ -320,7 +320,7 @@ def finalize(out: str | Path, grid_images: int = 6, lpips_note: str = "") -> Non
     summary = summarize(df)
     with atomic_path(out / "summary.csv") as tmp:
         summary.to_csv(tmp, index=False, float_format="%.6g")
-    levels = [lv for lv in LEVEL_ORDER if lv in set(df["level"])] + sorted(set(df["level"]) - set(LEVEL_ORDER) - {""})
+    levels = order_levels(set(df["level"]) - {""})
     md = to_markdown(summary, levels)
     if lpips_note:
         md += f"\n{lpips_note}.\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from did_ocr.device import DEVICE_CHOICES
 from did_ocr.enhancers.catalog import QUALITY_NAMES
 
 DEFAULT_ENHANCERS = "did,nlm,clahe,gain,gamma,he,none"
@@ -19,7 +20,7 @@ DEFAULT_ENHANCERS = "did,nlm,clahe,gain,gamma,he,none"
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic data and of the samplers.")
 @click.option("--shard", default="0/1", show_default=True, help="Process every n-th image starting at i (i/n); merge with --merge.")
 @click.option("--merge", is_flag=True, help="Only combine the shard files in OUT into per_image.csv, summaries and plots.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True)
 @click.option("--model", type=click.Path(dir_okay=False), default=None, help="DiD model (default: the shipped one).")
 @click.option("--quality", type=click.Choice(QUALITY_NAMES), default=None, help="DiD sampling quality.")
 @click.option("--samples", "-k", type=click.IntRange(min=1), default=1, show_default=True,

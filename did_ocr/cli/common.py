@@ -23,6 +23,7 @@ from typing import Any, Callable, Generic, Iterable, TypeVar
 
 import click
 
+from did_ocr.device import DEVICE_CHOICES
 from did_ocr.enhancers.catalog import DEFAULT_ENHANCER, QUALITY_NAMES
 from did_ocr.errors import DidOcrError
 
@@ -39,7 +40,7 @@ def enhancer_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--enhancer", "-e", default=DEFAULT_ENHANCER, show_default=True,
                      help="Enhancer: did (diffusion), did-fast, did-full, gain, gamma, he, clahe, nlm, none, "
                           "or a DiD ablation."),
-        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
+        click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True,
                      help="Where DiD and EasyOCR run; auto: CUDA if available."),
         click.option("--seed", type=int, default=0, show_default=True, help="Seed of the diffusion sampler."),
         click.option("--linear", is_flag=True, help="The files hold linear (not sRGB) values, e.g. 16-bit linear PNGs."),

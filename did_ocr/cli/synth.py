@@ -19,7 +19,7 @@ import click
 def synth(out: str, count: int, levels: str, seed: int, encoding: str, size: str | None, contact_sheet: str | None) -> None:
     """Render COUNT text scenes, simulate dark captures, write OUT/{low,high}/, labels.csv, dataset.json."""
     from did_ocr.data.synth.generator import write_dataset
-    from did_ocr.data.synth.simulate import LEVELS
+    from did_ocr.data.levels import LEVELS
     from did_ocr.errors import DidOcrError
 
     names = [lv.strip() for lv in levels.split(",") if lv.strip()]

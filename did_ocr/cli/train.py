@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from did_ocr.device import DEVICE_CHOICES
+
 
 @click.command()
 @click.option("--data", default="synthetic", show_default=True,
@@ -33,7 +35,7 @@ import click
               help="Also keep OUT/snapshots/model_stepN.safetensors every N steps (0: never).")
 @click.option("--norm-pairs", default=256, show_default=True, type=click.IntRange(min=1),
               help="Pairs drawn to fit the tail-normalization statistics.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="CPU threads for torch.")
 def train(data: str, out: str, steps: int, batch: int, size: str, lr: float, perceptual: str, perceptual_weight: float,
           perceptual_weights: str | None, detail_bias: float, no_tail_norm: bool, resume: bool, seed: int, checkpoint_every: int,

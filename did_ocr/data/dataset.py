@@ -49,6 +49,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence, overload
 import numpy as np
 
 from did_ocr.capture.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS, load_capture
+from did_ocr.data.levels import order_levels
 from did_ocr.errors import DatasetError
 from did_ocr.fileio import atomic_write_text
 
@@ -59,8 +60,6 @@ META_FILE = "dataset.json"
 REQUIRED_COLUMNS = ("name", "text")
 #: columns with a meaning of their own; every other column ends up in DatasetItem.extra
 KNOWN_COLUMNS = ("name", "text", "level")
-#: light levels from brightest to darkest, so that reports list them in a meaningful order
-LEVEL_ORDER = ("dusk", "dim", "dark", "night", "extreme")
 _SHOWN = 5  # how many offending names an error message lists
 
 
@@ -269,9 +268,7 @@ class LowLightDataset(Sequence[DatasetItem]):
 
     def levels(self) -> list[str]:
         """The light levels present, brightest first for the known names (dusk ... extreme), then the others A-Z."""
-        present = {it.level for it in self.items if it.level}
-        known = [level for level in LEVEL_ORDER if level in present]
-        return known + sorted(present - set(LEVEL_ORDER))
+        return order_levels(it.level for it in self.items if it.level)
 
     def load_low(self, item: DatasetItem) -> np.ndarray:
         """The dark capture as linear float32 RGB (H, W, 3) in [0, 1], decoded per dataset.json."""

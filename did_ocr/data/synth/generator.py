@@ -14,9 +14,10 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from did_ocr.capture.colorspace import srgb_to_linear
+from did_ocr.capture.colorspace import linear_to_srgb8, srgb_to_linear
 from did_ocr.data.synth.render import Scene, render_scene
-from did_ocr.data.synth.simulate import BENCH_LEVELS, LEVELS, CaptureParams, sample_params, simulate_capture
+from did_ocr.data.levels import BENCH_LEVELS, LEVELS
+from did_ocr.data.synth.simulate import CaptureParams, sample_params, simulate_capture
 
 #: canvas sizes (height, width) used for benchmark images: wide signs and plates, square scenes.
 BENCH_SIZES: tuple[tuple[int, int], ...] = ((128, 256), (160, 320), (192, 256), (256, 256))
@@ -72,6 +73,7 @@ def write_dataset(out: str | Path, n: int, *, levels: Sequence[str] = BENCH_LEVE
     from tqdm import tqdm
 
     from did_ocr.capture.save import save_linear_png16, save_srgb_png
+    from did_ocr.data.dataset import LABELS_FILE, write_dataset_meta, write_labels
     from did_ocr.fileio import atomic_write_text
 
     root = Path(out)
@@ -87,30 +89,12 @@ def write_dataset(out: str | Path, n: int, *, levels: Sequence[str] = BENCH_LEVE
         if encoding == "linear16":
             save_linear_png16(root / "low" / f"{name}.png", sample.dark_linear)
         else:
-            save_srgb_png(root / "low" / f"{name}.png", _dark_srgb8(sample.dark_linear))
+            save_srgb_png(root / "low" / f"{name}.png", linear_to_srgb8(sample.dark_linear))
         save_srgb_png(root / "high" / f"{name}.png", sample.scene.image)
-        rows.append((name, sample.scene.text, level, sample.scene.kind))
+        rows.append({"name": name, "text": sample.scene.text, "level": level, "kind": sample.scene.kind})
         params_lines.append(json.dumps({"name": name, **sample.params.as_dict()}))
-    atomic_write_text(root / "labels.csv", _csv(["name", "text", "level", "kind"], rows))
+    write_labels(root / LABELS_FILE, rows, columns=("name", "text", "level", "kind"))
     atomic_write_text(root / "params.jsonl", "\n".join(params_lines) + "\n")
-    meta = {"source": "did-ocr synthetic", "seed": seed, "n": n, "levels": list(levels), "encoding": encoding,
-            "low_encoding": "linear" if encoding == "linear16" else "srgb", "high_encoding": "srgb"}
-    atomic_write_text(root / "dataset.json", json.dumps(meta, indent=2) + "\n")
+    write_dataset_meta(root, source="did-ocr synthetic", seed=seed, n=n, levels=list(levels), encoding=encoding,
+                       low_encoding="linear" if encoding == "linear16" else "srgb", high_encoding="srgb")
     return root
-
-
-def _dark_srgb8(dark_linear: np.ndarray) -> np.ndarray:
-    from did_ocr.capture.colorspace import linear_to_srgb, to_uint8
-
-    return to_uint8(linear_to_srgb(dark_linear))
-
-
-def _csv(header: list[str], rows: list[tuple]) -> str:
-    import csv
-    import io
-
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue()

@@ -12,7 +12,7 @@ import os
 from did_ocr.capture.colorspace import linear_to_srgb8
 from did_ocr.capture.save import save_srgb_png
 from did_ocr.data.synth.generator import make_sample
-from did_ocr.data.synth.simulate import LEVELS
+from did_ocr.data.levels import LEVELS
 from did_ocr.enhancers.classical import auto_gain
 from did_ocr.imaging.grid import make_grid
 

@@ -31,37 +31,11 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from did_ocr.capture.colorspace import linear_to_srgb8, srgb_to_linear
+from did_ocr.data.levels import LEVELS
 
 ENCODINGS = ("srgb8", "linear16")
 
 
-@dataclass(frozen=True)
-class LightLevel:
-    """A named light level: ranges of the physical parameters drawn per capture."""
-
-    name: str
-    exposure: tuple[float, float]  # exposure ratio k vs. a normal exposure (log-uniform)
-    shot_gain: tuple[float, float]  # g: normalized signal per photo-electron (log-uniform)
-    description: str
-
-    def electrons_at_white(self) -> tuple[float, float]:
-        """Range of photo-electrons a white pixel collects at this level."""
-        return self.exposure[0] / self.shot_gain[1], self.exposure[1] / self.shot_gain[0]
-
-
-LEVELS: dict[str, LightLevel] = {
-    level.name: level
-    for level in (
-        LightLevel("dusk", (1 / 8, 1 / 3), (5e-4, 2e-3), "twilight, a dim room; 1/3-1/8 of a normal exposure"),
-        LightLevel("dim", (1 / 20, 1 / 8), (1e-3, 3e-3), "dusk, a lit room seen from outside; 1/8-1/20 of a normal exposure"),
-        LightLevel("dark", (1 / 60, 1 / 20), (1.5e-3, 5e-3), "street at night under lamps; 1/20-1/60"),
-        LightLevel("night", (1 / 150, 1 / 60), (1.5e-3, 5e-3), "unlit street, moonlight; 1/60-1/150"),
-        LightLevel("extreme", (1 / 400, 1 / 150), (1.5e-3, 5e-3), "almost no light; 1/150-1/400"),
-    )
-}
-
-#: the levels benchmarks use by default (dusk is mostly readable as is)
-BENCH_LEVELS: tuple[str, ...] = ("dim", "dark", "night", "extreme")
 #: how often each level is drawn for training: weighted to where plain enhancement fails
 TRAIN_LEVEL_WEIGHTS: dict[str, float] = {"dusk": 0.1, "dim": 0.2, "dark": 0.25, "night": 0.25, "extreme": 0.2}
 
