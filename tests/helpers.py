@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from did_ocr.model.checkpoint import build_model
-from did_ocr.model.normalization import ChannelStats, TailNorm
+from did_ocr.model.tail_norm import ChannelStats, TailNorm
 from did_ocr.model.unet import UNetConfig
 
 TINY_UNET = UNetConfig(base_channels=8, channel_mults=(1, 2), blocks_per_level=1, mid_attention=False)

@@ -8,7 +8,7 @@ from hypothesis.extra.numpy import arrays
 
 from did_ocr.bench.metrics import cer, normalize_words, psnr, ssim, word_score
 from did_ocr.diffusion.windows import from_windows, pad_to_windows, to_windows
-from did_ocr.model.normalization import ChannelStats, TailNorm, fit_tail_norm
+from did_ocr.model.tail_norm import ChannelStats, TailNorm, fit_tail_norm
 
 stats = st.tuples(st.floats(0.01, 0.9), st.floats(0.01, 0.5))
 

@@ -35,7 +35,7 @@ from did_ocr.diffusion.conditions import build_conditions
 from did_ocr.diffusion.sampler import SAMPLERS, ilvr_hook, karras_sigmas, network_evaluations
 from did_ocr.diffusion.scales import WINDOW, resize, scale_shapes
 from did_ocr.diffusion.windows import from_windows, pad_to_windows, padded_shape, to_windows
-from did_ocr.model.normalization import TailNorm
+from did_ocr.model.tail_norm import TailNorm
 from did_ocr.model.precond import EDMPrecond
 
 

@@ -21,7 +21,7 @@ import torch
 
 from did_ocr.errors import CheckpointError
 from did_ocr.fileio import atomic_path
-from did_ocr.model.normalization import TailNorm
+from did_ocr.model.tail_norm import TailNorm
 from did_ocr.model.precond import EDMPrecond
 from did_ocr.model.unet import CondUNet, UNetConfig
 

@@ -30,7 +30,7 @@ from torch import nn
 from did_ocr.device import resolve_device
 from did_ocr.errors import CheckpointError, DidOcrError
 from did_ocr.model.checkpoint import build_model, export_inference, load_state, prefixed, read_checkpoint, save_checkpoint
-from did_ocr.model.normalization import TailNorm, fit_tail_norm
+from did_ocr.model.tail_norm import TailNorm, fit_tail_norm
 from did_ocr.model.unet import PRESETS, UNetConfig
 from did_ocr.training.augment import augment_pairs
 from did_ocr.training.batches import training_windows
