@@ -20,7 +20,7 @@ import json
 import platform
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,10 @@ from did_ocr.bench.metrics import LpipsMetric, cer, exact_match, psnr, ssim, wor
 from did_ocr.bench.results import REFERENCE, RowLog, load_rows, summarize, to_markdown
 from did_ocr.data.levels import order_levels
 from did_ocr.errors import DidOcrError
+
+
+#: images of the built-in synthetic benchmark (--dataset synthetic) without --limit
+SYNTHETIC_N = 200
 
 
 @dataclass
@@ -49,9 +53,7 @@ class BenchConfig:
     quality: str | None = None
     samples: int = 1  # K > 1: also score "NAME-kK", K samples of each stochastic enhancer read by consensus
     grid_images: int = 6
-    synthetic_n: int = 200
     lpips_backbone: str | None = None
-    enhancer_options: dict[str, Any] = field(default_factory=dict)
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -85,7 +87,7 @@ def prepare_dataset(cfg: BenchConfig) -> Path:
 
     root = Path(cfg.out) / "dataset"
     levels = list(cfg.levels or BENCH_LEVELS)
-    n = cfg.limit or cfg.synthetic_n
+    n = cfg.limit or SYNTHETIC_N
     meta_path = root / "dataset.json"
     if meta_path.exists():
         meta = json.loads(meta_path.read_text())
@@ -134,7 +136,7 @@ class Bench:
         if name not in self._enhancers:
             from did_ocr.enhancers import build_enhancer
 
-            opts = {"device": self.cfg.device, **self.cfg.enhancer_options}
+            opts: dict[str, Any] = {"device": self.cfg.device}
             if self.cfg.model:
                 opts["model"] = self.cfg.model
             if self.cfg.quality:
