@@ -47,7 +47,7 @@ def test_read_json_with_did_and_saved_images(tmp_path, ocr_reader, tiny_model_pa
     data = json.loads(result.stdout)
     assert data[0]["file"] == str(a) and data[0]["enhancer"] == "did" and data[0]["samples"] == 2
     assert set(data[0]["timings"]) >= {"load_s", "enhance_s", "ocr_s", "total_s"}
-    assert isinstance(data[0]["lines"], list)
+    assert data[0]["text"] == "\n".join(line["text"] for line in data[0]["lines"])  # the text is the lines, in order
     assert (tmp_path / "enh" / "a.png").exists()
 
 

@@ -1,12 +1,13 @@
 """Property-based tests (hypothesis): normalization, windows, metric bounds."""
 
 import numpy as np
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from did_ocr.bench.metrics import cer, normalize_words, psnr, ssim, word_score
+from did_ocr.bench.metrics import cer, normalize_words, normalized_text, psnr, ssim, word_score
 from did_ocr.diffusion.windows import from_windows, pad_to_windows, to_windows
 from did_ocr.model.tail_norm import ChannelStats, TailNorm, fit_tail_norm
 
@@ -56,7 +57,10 @@ def test_text_metric_bounds(truth, predicted):
     score = word_score(truth, predicted)
     assert 0 <= score.found <= score.total == len(normalize_words(truth))
     assert word_score(truth, truth).found == score.total
-    assert cer(truth, predicted) >= 0 and cer(truth, truth) == 0
+    t, p = normalized_text(truth), normalized_text(predicted)
+    assert cer(truth, truth) == 0 and (cer(truth, predicted) == 0) == (t == p)
+    if t:  # an edit distance never exceeds the longer text
+        assert cer(truth, predicted) <= max(len(t), len(p)) / len(t)
     if normalize_words(truth):
         assert cer(truth, "") == 1.0
 
@@ -64,6 +68,10 @@ def test_text_metric_bounds(truth, predicted):
 @settings(max_examples=30, deadline=None)
 @given(arrays(np.float64, (12, 14, 3), elements=st.floats(0, 1)), arrays(np.float64, (12, 14, 3), elements=st.floats(0, 1)))
 def test_image_metric_bounds(a, b):
-    assert psnr(a, b) == psnr(b, a) and psnr(a, b) >= 0
+    assert psnr(a, b) >= 0  # images in [0, 1] differ by at most the data range
+    assert psnr(a, a + 0.1) == pytest.approx(20.0)  # a uniform error d gives -20 log10(d) dB
+    if not np.array_equal(a, b):  # twice the error everywhere: 4x the MSE, 20 log10(2) = 6.02 dB less
+        assert psnr(a, a + 2 * (b - a)) == pytest.approx(psnr(a, b) - 20 * np.log10(2), abs=1e-6)
+    assert psnr(a, a) == float("inf")
     s = ssim(a, b)
     assert -1 <= s <= 1 + 1e-9
