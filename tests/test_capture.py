@@ -243,3 +243,62 @@ def test_pixel_limit_is_configurable(tmp_path, monkeypatch):
     monkeypatch.setenv("DID_OCR_MAX_PIXELS", "lots")
     with pytest.raises(InputError, match="DID_OCR_MAX_PIXELS"):
         load_capture(tmp_path / "a.png")
+
+
+def _phone_bytes(fmt: str, img: np.ndarray, orientation: int = 1) -> bytes:
+    """An image as HEIF (pillow-heif) or AVIF (Pillow), with an EXIF orientation."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format=fmt, exif=exif.tobytes(), quality=100)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("fmt, ext", [("HEIF", "heic"), ("AVIF", "avif")])
+def test_phone_formats_load_upright(tmp_path, fmt, ext):
+    path = tmp_path / f"photo.{ext}"
+    path.write_bytes(_phone_bytes(fmt, RGB8, orientation=6))  # "rotate 90 degrees clockwise to display"
+    out = load_capture(path)
+    check(out, shape=(30, 20, 3))
+    expected = srgb_to_linear(np.rot90(RGB8, k=-1).astype(np.float32) / 255)
+    assert np.abs(out - expected).mean() < 0.05
+
+
+def test_heic_without_pillow_heif_says_what_to_install(tmp_path, monkeypatch):
+    import did_ocr.capture.load as load
+
+    path = tmp_path / "p.heic"
+    path.write_bytes(_phone_bytes("HEIF", RGB8))
+    monkeypatch.setattr(load, "_register_heif", lambda: False)
+    with pytest.raises(InputError, match="pip install pillow-heif"):
+        load_capture(path)
+
+
+@pytest.mark.parametrize("fmt, ext", [("HEIF", "heic"), ("AVIF", "avif")])
+def test_broken_phone_files_give_one_clear_line(tmp_path, fmt, ext):
+    data = _phone_bytes(fmt, (RNG.random((64, 64, 3)) * 255).astype(np.uint8))
+    for name, payload in ((f"cut.{ext}", data[: len(data) // 2]), (f"head.{ext}", data[:40])):
+        (tmp_path / name).write_bytes(payload)
+        with pytest.raises(InputError) as info:
+            load_capture(tmp_path / name)
+        assert "\n" not in str(info.value) and str(tmp_path / name) in str(info.value)
+
+
+def test_bytes_and_arrays_load_like_files(tmp_path):
+    from did_ocr.capture.load import capture_from_array, load_capture_bytes
+
+    Image.fromarray(RGB8).save(tmp_path / "a.png")
+    from_file = load_capture(tmp_path / "a.png")
+    assert np.array_equal(load_capture_bytes((tmp_path / "a.png").read_bytes(), "upload.png"), from_file)
+    assert np.array_equal(capture_from_array(RGB8), from_file)
+    assert np.allclose(capture_from_array(RGB8.astype(np.float32) / 255, linear=True), RGB8 / 255, atol=1e-6)
+    check(capture_from_array(RGB8[..., 0]))
+    with pytest.raises(InputError, match="empty input"):
+        load_capture_bytes(b"", "upload.png")
+    with pytest.raises(InputError, match="upload.jpg: not an image"):
+        load_capture_bytes(b"<html>oops</html>", "upload.jpg")
+    with pytest.raises(InputError, match=r"must be \(H, W\)"):
+        capture_from_array(np.zeros((2, 2, 2, 2)))

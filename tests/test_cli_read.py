@@ -1,6 +1,7 @@
 """``did-ocr read`` and ``did-ocr enhance`` through click's CliRunner: output formats, file naming, bad inputs."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -114,7 +115,7 @@ def test_enhance_default_enhancer_and_bad_files(tmp_path):
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["good.png"]
     errors = error_lines(result)
-    assert len(errors) == 2 and "is a directory" in errors[0] and "empty file" in errors[1]
+    assert len(errors) == 2 and "a folder with no supported images" in errors[0] and "empty file" in errors[1]
     assert "2 of 3 inputs failed" in result.stderr
     assert DEFAULT_ENHANCER == "did"  # the shipped model
 
@@ -143,3 +144,57 @@ def test_output_names(tmp_path):
                                                      "b.png": "b.png"}
     inside = tmp_path / "c.png"
     assert output_names([str(inside)], tmp_path)[str(inside)].name == "c-1.png"
+
+
+def test_folder_arguments_read_sorted_images_and_r_adds_subfolders(tmp_path, ocr_reader):
+    folder = tmp_path / "photos"
+    (folder / "sub").mkdir(parents=True)
+    write_dark_capture(folder / "b.png", "EXIT")
+    write_dark_capture(folder / "A.PNG", "OPEN", seed=1)
+    write_dark_capture(folder / "sub" / "c.png", "STOP", seed=2)
+    (folder / "notes.txt").write_text("not an image")
+    flat = json.loads(run("read", folder, "-e", "gain", "--json").stdout)
+    assert [Path(d["file"]).name for d in flat] == ["A.PNG", "b.png"]
+    deep = json.loads(run("read", folder, "-r", "-e", "gain", "--json").stdout)
+    assert [Path(d["file"]).name for d in deep] == ["A.PNG", "b.png", "c.png"]
+    assert "STOP" in deep[2]["text"].upper()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run("read", empty, "-e", "gain")
+    assert result.exit_code == 2 and error_lines(result) == [
+        f"error: {empty}: a folder with no supported images; put PNG, JPEG, HEIC... files in it, "
+        "or add -r to read its subfolders"]
+
+
+def test_stdin_is_read_once_and_bad_stdin_is_one_line(tmp_path, ocr_reader):
+    image = write_dark_capture(tmp_path / "s.png", "OPEN").read_bytes()
+    result = CliRunner().invoke(cli, ["read", "-", "-e", "gain", "--json"], input=image)
+    assert result.exit_code == 0 and json.loads(result.stdout)[0]["file"] == "-"
+    assert "OPEN" in json.loads(result.stdout)[0]["text"].upper()
+    garbage = CliRunner().invoke(cli, ["read", "-", "-e", "gain"], input=b"not an image at all")
+    assert garbage.exit_code == 2 and len(error_lines(garbage)) == 1
+    assert error_lines(garbage)[0].startswith("error: -: not an image file")
+    empty = CliRunner().invoke(cli, ["read", "-", "-e", "gain"], input=b"")
+    assert empty.exit_code == 2 and "empty input" in error_lines(empty)[0]
+    twice = run("read", "-", "-", "-e", "gain")
+    assert twice.exit_code == 2 and "more than once" in twice.stderr and "Traceback" not in twice.output
+    saved = CliRunner().invoke(cli, ["enhance", "-", "-o", tmp_path / "out", "-e", "gain"], input=image)
+    assert saved.exit_code == 0 and (tmp_path / "out" / "stdin.png").exists()
+
+
+def test_annotate_writes_capture_and_reconstruction_side_by_side(tmp_path, ocr_reader):
+    good = write_dark_capture(tmp_path / "sign.png", "EXIT")
+    result = run("read", good, "-e", "gain", "--annotate", tmp_path / "ann", "--save-enhanced", tmp_path / "enh", "--json")
+    assert result.exit_code == 0
+    record = json.loads(result.stdout)[0]
+    assert record["annotated"] == str(tmp_path / "ann" / "sign.png") and "save_s" in record["timings"]
+    picture = np.asarray(Image.open(record["annotated"]).convert("RGB")).astype(int)
+    enhanced = np.asarray(Image.open(record["enhanced"]).convert("RGB")).astype(int)
+    h, w = enhanced.shape[:2]
+    assert picture.shape[0] == h and picture.shape[1] > 2 * w
+    assert picture[:, :w].mean() < 40 < enhanced.mean()  # the dark capture as it is, on the left
+    drawn = (picture[:, -w:] != enhanced).any(axis=-1)  # what the annotation added to the reconstruction
+    assert 0 < drawn.mean() < 0.5
+    (x0, y0), (x1, y1) = record["lines"][0]["box"][0], record["lines"][0]["box"][2]
+    assert drawn[int(y0):int(y1) + 1, int(x0) - 2:int(x0) + 3].any()  # the box's left edge
+    assert not drawn[int(y0) + 6:int(y1) - 6, int(x0) + 8:int(x1) - 8].any()  # the words themselves stay visible

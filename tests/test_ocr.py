@@ -6,7 +6,7 @@ import torch
 
 from did_ocr.device import resolve_device
 from did_ocr.errors import DidOcrError
-from did_ocr.ocr.consensus import combine, read_consensus
+from did_ocr.ocr.consensus import combine
 from did_ocr.ocr.reader import OcrWord, TextReader, get_reader, group_lines, join_lines
 from tests.helpers import render_text
 
@@ -47,15 +47,6 @@ def test_consensus_votes_by_confidence_and_drops_minority_hallucinations():
 def test_consensus_keeps_a_confident_word_seen_once():
     lines = combine([[word("STOP", 0, 0, conf=0.95)], [], []])
     assert [ln.text for ln in lines] == ["STOP"]
-
-
-def test_read_consensus_runs_deterministic_enhancers_once(ocr_reader):
-    from did_ocr.enhancers import build_enhancer
-
-    dark = (render_text("CAFE").astype(np.float32) / 255) ** 2.2 * 0.05
-    images, lines, timing = read_consensus(build_enhancer("gain"), ocr_reader, dark, samples=3)
-    assert len(images) == 1 and timing["enhance_s"] >= 0
-    assert "CAFE" in " ".join(ln.text.upper() for ln in lines)
 
 
 def test_float_and_uint8_images_read_the_same(ocr_reader):

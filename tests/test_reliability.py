@@ -144,3 +144,44 @@ def test_missing_dataset_and_model_are_one_line(tmp_path):
                  ["read", str(tmp_path / "x.png"), "--model", str(tmp_path / "none.safetensors")]):
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 2 and result.stderr.count("\n") <= 2 and "Traceback" not in result.output, args
+
+
+def phone_files(folder):
+    """HEIC and AVIF files, good and broken: name -> whether it should load."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    folder.mkdir(parents=True, exist_ok=True)
+    heic, avif = _bytes("HEIF"), _bytes("AVIF")
+    (folder / "phone.heic").write_bytes(heic)
+    (folder / "phone.avif").write_bytes(avif)
+    (folder / "cut.heic").write_bytes(heic[: len(heic) // 2])
+    (folder / "cut.avif").write_bytes(avif[: len(avif) // 2])
+    (folder / "boxonly.heic").write_bytes(heic[:32])
+    (folder / "empty.avif").write_bytes(b"")
+    (folder / "jpeg-named.heic").write_bytes(_bytes("JPEG"))  # a wrong extension is not an error
+    return {"phone.heic": True, "phone.avif": True, "cut.heic": False, "cut.avif": False, "boxonly.heic": False,
+            "empty.avif": False, "jpeg-named.heic": True}
+
+
+def test_read_survives_a_hostile_folder_with_phone_formats(tmp_path, ocr_reader):
+    import json
+
+    folder = tmp_path / "in"
+    expected = {**hostile_files(folder), **phone_files(folder)}
+    del expected["dir.png"]  # a subfolder: not an input without -r, and empty with it
+    result = CliRunner().invoke(cli, ["read", str(folder), "-r", "--enhancer", "gain", "--json"])
+    check_one_line_per_failure(result, expected, folder)
+    assert "dir.png" not in result.stderr
+    read = [d["file"] for d in json.loads(result.stdout) if "lines" in d]
+    assert read == sorted(str(folder / n) for n, ok in expected.items() if ok)
+
+
+@pytest.mark.parametrize("name", ["cut.heic", "truncated.png", "text.png", "bomb.png", "nan.tif"])
+def test_read_survives_hostile_standard_input(tmp_path, ocr_reader, name):
+    files = {**hostile_files(tmp_path / "in"), **phone_files(tmp_path / "in")}
+    assert not files[name]
+    result = CliRunner().invoke(cli, ["read", "-", "--enhancer", "gain"], input=(tmp_path / "in" / name).read_bytes())
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    errors = [ln for ln in result.stderr.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith("error: -: ")

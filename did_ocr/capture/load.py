@@ -4,7 +4,8 @@ Why one loader: the denoiser and the classical enhancers work in linear light
 (where exposure and sensor noise are physical), so every input, whatever its
 container, bit depth or colour layout, is brought to the same form:
 
-* PNG, JPEG, TIFF, BMP, WebP; 8-bit, 16-bit and float (clipped to [0, 1]);
+* PNG, JPEG, TIFF, BMP, WebP, HEIC/HEIF (phones; through pillow-heif) and
+  AVIF (Pillow); 8-bit, 16-bit and float (clipped to [0, 1]);
   grayscale (repeated to RGB), gray+alpha and RGBA (alpha dropped, not
   composited: dark photos are opaque, and the colour under a transparent
   pixel is kept as it is), palette, CMYK; EXIF orientation applied. Values are
@@ -23,32 +24,45 @@ header and checked before any pixel is decoded (a decompression-bomb guard,
 Decoders: OpenCV for PNG, TIFF, BMP and WebP (it keeps 16-bit and float
 samples, which Pillow narrows to 8 bits); Pillow for JPEG (it reports a
 truncated stream instead of filling the missing part with grey, and it
-accepts the data phones append after the image) and CMYK; Pillow again
-whenever OpenCV refuses a file. Files are read as bytes first, so non-ASCII
-names work everywhere.
+accepts the data phones append after the image), CMYK, HEIF and AVIF; Pillow
+again whenever OpenCV refuses a file. Files are read as bytes first, so
+non-ASCII names work everywhere, and the same decoding serves bytes that
+never were a file (:func:`load_capture_bytes`: uploads, standard input) and
+arrays already in memory (:func:`capture_from_array`).
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable
 
 import numpy as np
 
 from did_ocr.capture.colorspace import srgb_to_linear
 from did_ocr.errors import InputError
 
-IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".jpe", ".tif", ".tiff", ".bmp", ".dib", ".webp"})
+IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".jpe", ".tif", ".tiff", ".bmp", ".dib", ".webp",
+                              ".heic", ".heif", ".hif", ".avif"})
 RAW_EXTENSIONS = frozenset({".dng", ".arw", ".nef", ".cr2", ".cr3", ".raf", ".orf", ".rw2", ".pef", ".srw", ".nrw"})
 MAX_PIXELS_ENV = "DID_OCR_MAX_PIXELS"
 DEFAULT_MAX_PIXELS = 100_000_000
 _EXIF_ORIENTATION = 0x0112
 _PNG_END = b"IEND\xaeB`\x82"  # the IEND chunk type and its (fixed) CRC
-_PILLOW_FORMATS = frozenset({"JPEG", "MPO"})  # MPO: the multi-picture JPEG many phones write
-_SUPPORTED = "use PNG, JPEG, TIFF, BMP, WebP or a camera RAW file"
+# MPO: the multi-picture JPEG many phones write; HEIF (pillow-heif) and AVIF: OpenCV cannot decode them
+_PILLOW_FORMATS = frozenset({"JPEG", "MPO", "HEIF", "AVIF"})
+_SUPPORTED = "use PNG, JPEG, TIFF, BMP, WebP, HEIC, AVIF or a camera RAW file"
+
+
+class UnsupportedImageError(InputError):
+    """The bytes are in no image format that can be decoded here (the web page answers 415)."""
+
+
+class TooManyPixelsError(InputError):
+    """The header announces more pixels than the decompression-bomb guard allows (the web page answers 413)."""
 
 
 @dataclass(frozen=True)
@@ -89,11 +103,43 @@ def load_capture(path: str | os.PathLike[str], *, linear: bool = False, max_pixe
     RAW files are always linear. ``max_pixels`` overrides the bomb-guard limit.
     """
     p = Path(path)
-    limit = default_max_pixels() if max_pixels is None else max_pixels
     _check_file(p)
     if is_raw_path(p):
-        return _load_raw(p, limit)
-    data = _read_bytes(p)
+        with open(p, "rb") as handle:
+            return _load_raw(p, handle, default_max_pixels() if max_pixels is None else max_pixels)
+    return _decode_capture(p, _read_bytes(p), linear, max_pixels)
+
+
+def load_capture_bytes(data: bytes, name: str = "<input>", *, linear: bool = False,
+                       max_pixels: int | None = None) -> np.ndarray:
+    """Decode the bytes of an image file (an upload, standard input) like :func:`load_capture`.
+
+    ``name`` names the input in error messages; its extension decides
+    whether the bytes are camera RAW (other formats are recognized by content).
+    """
+    p = Path(name)
+    if not data:
+        raise InputError(f"{name}: empty input (0 bytes); send an image file")
+    if is_raw_path(p):
+        return _load_raw(p, io.BytesIO(data), default_max_pixels() if max_pixels is None else max_pixels)
+    return _decode_capture(p, data, linear, max_pixels)
+
+
+def capture_from_array(array: np.ndarray, *, linear: bool = False, name: str = "array") -> np.ndarray:
+    """An image already in memory (H, W), (H, W, 3) or (H, W, 4), RGB order -> linear RGB float32.
+
+    Integer arrays are scaled by their type's maximum (uint8: 255), floats
+    are taken as values in [0, 1]; values are sRGB unless ``linear``.
+    """
+    arr = np.asarray(array)
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and not 1 <= arr.shape[2] <= 4) or arr.size == 0:
+        raise InputError(f"{name}: an image array must be (H, W), (H, W, 3) or (H, W, 4), not {arr.shape}")
+    rgb = _to_rgb_float(Path(name), arr)
+    return rgb if linear else srgb_to_linear(rgb)
+
+
+def _decode_capture(p: Path, data: bytes, linear: bool, max_pixels: int | None) -> np.ndarray:
+    limit = default_max_pixels() if max_pixels is None else max_pixels
     header = _read_header(p, data)
     _check_pixels(p, header.width, header.height, limit)
     rgb = _apply_orientation(_to_rgb_float(p, _decode(p, data, header)), header.orientation)
@@ -105,7 +151,7 @@ def _check_file(p: Path) -> None:
         if not p.exists():
             raise InputError(f"{p}: no such file; check the path")
         if p.is_dir():
-            raise InputError(f"{p}: is a directory; pass image files (for example {p}/*.png)")
+            raise InputError(f"{p}: is a directory, not an image file; pass an image (the did-ocr commands also take folders)")
         size = p.stat().st_size
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
         raise InputError(f"{p}: cannot be accessed ({getattr(exc, 'strerror', None) or exc}); check the path") from None
@@ -120,12 +166,34 @@ def _read_bytes(p: Path) -> bytes:
         raise InputError(f"{p}: cannot be read ({exc.strerror or exc}); check its permissions") from None
 
 
+@functools.cache
+def _register_heif() -> bool:
+    """Teach Pillow HEIC/HEIF (pillow-heif); False when the plugin is not installed."""
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:
+        return False
+    register_heif_opener()
+    return True
+
+
+def _is_heif(data: bytes) -> bool:
+    """An ISO-BMFF ``ftyp`` box naming a HEIF brand (what phones write as .heic)."""
+    return data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
+
+
 def _read_header(p: Path, data: bytes) -> _Header:
-    """Size, format, mode and EXIF orientation from the header only (Pillow opens lazily)."""
+    """Size, format, mode and EXIF orientation from the header only (Pillow opens lazily).
+
+    HEIF: libheif applies the file's rotation itself and resets the EXIF
+    orientation to 1, so it is never applied twice.
+    """
     from PIL import Image, UnidentifiedImageError
 
     # Our own guard (_check_pixels) replaces Pillow's, whose limit and message we cannot set per call.
     Image.MAX_IMAGE_PIXELS = None
+    if not _register_heif() and _is_heif(data):
+        raise UnsupportedImageError(f"{p}: HEIC/HEIF images need pillow-heif; install it with `pip install pillow-heif`")
     try:
         with Image.open(io.BytesIO(data)) as img:
             return _Header(img.size[0], img.size[1], str(img.format or ""), str(img.mode), _orientation(img))
@@ -133,7 +201,7 @@ def _read_header(p: Path, data: bytes) -> _Header:
         if p.suffix.lower() in (".tif", ".tiff"):  # layouts Pillow does not know (float RGB, ...)
             width, height = _tiff_size(p, data)
             return _Header(width, height, "TIFF", "", 1)
-        raise InputError(f"{p}: not an image file that can be read (wrong extension, or corrupt); {_SUPPORTED}") from None
+        raise UnsupportedImageError(f"{p}: not an image file that can be read (wrong extension, or corrupt); {_SUPPORTED}") from None
     except Exception as exc:  # hostile bytes make Pillow raise many kinds (struct.error, IndexError, ...)
         if "runcated" in str(exc):
             raise InputError(f"{p}: truncated image file (the data ends early); re-copy or re-export it") from None
@@ -164,7 +232,7 @@ def _check_pixels(p: Path, width: int, height: int, max_pixels: int) -> None:
     if width <= 0 or height <= 0:
         raise InputError(f"{p}: image has no pixels ({width}x{height}); use a real photo")
     if width * height > max_pixels:
-        raise InputError(f"{p}: {width}x{height} pixels is more than the limit of {max_pixels:,} "
+        raise TooManyPixelsError(f"{p}: {width}x{height} pixels is more than the limit of {max_pixels:,} "
                          f"(decompression-bomb guard); downscale the image or raise {MAX_PIXELS_ENV}")
 
 
@@ -257,14 +325,14 @@ def _apply_orientation(img: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(op(img)) if op else img
 
 
-def _load_raw(p: Path, max_pixels: int) -> np.ndarray:
+def _load_raw(p: Path, handle: BinaryIO, max_pixels: int) -> np.ndarray:
     try:
         import rawpy
     except ImportError:
         raise InputError(f"{p}: reading camera RAW files needs rawpy; install it with "
                          "`pip install did-ocr[raw]` (or `pip install rawpy`)") from None
     try:
-        with open(p, "rb") as handle, rawpy.RawPy() as raw:
+        with rawpy.RawPy() as raw:
             raw.open_buffer(handle)  # parses the header only: the size is known before unpacking
             _check_pixels(p, int(raw.sizes.width), int(raw.sizes.height), max_pixels)
             raw.unpack()

@@ -1,11 +1,13 @@
-"""What ``read`` and ``enhance`` share: options, enhancer building, per-file error handling, output names, timing.
+"""What ``read`` and ``enhance`` share: options, enhancer building, inputs, per-file error handling, output names, timing.
 
 Why: both commands take many photos at once, and one bad file among many
 must not stop the others. :func:`for_each_input` runs a function per input,
 turns a :class:`DidOcrError` (or an unexpected failure of a decoder or a
 model) into one ``error: FILE: reason`` line on stderr, keeps the outcome of
 every file in input order, and :func:`exit_if_failed` makes the command exit
-with code 2 at the end if anything failed.
+with code 2 at the end if anything failed. :func:`expand_inputs` turns
+folder arguments into the images they hold (sorted; ``-r``: subfolders too)
+and :func:`input_bytes` reads ``-`` from standard input.
 
 ``did-ocr read --help`` imports this module: it must not import torch,
 OpenCV or EasyOCR at module level (the commands import them when they run).
@@ -59,17 +61,22 @@ def enhancer_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def build_from_options(enhancer: str, device: str, model: str | None, quality: str | None,
-                       max_side: int | None, **extra: Any) -> Any:
-    """Check the device, then build the chosen enhancer with the options that apply to it.
+                       max_side: int | None) -> Any:
+    """The enhancer for the command's options (:func:`did_ocr.reading.pipeline.make_enhancer`)."""
+    from did_ocr.reading.pipeline import make_enhancer
+
+    name, did_opts = resolve_enhancer(enhancer, model, quality, max_side)
+    return make_enhancer(name, device=device, **did_opts)
+
+
+def resolve_enhancer(enhancer: str, model: str | None, quality: str | None,
+                     max_side: int | None) -> tuple[str, dict[str, Any]]:
+    """The enhancer name and the DiD options that apply to it.
 
     DiD options (--model, --quality, --max-side) without an explicit
     --enhancer select ``did``; with an explicit classical enhancer they are
     ignored with a warning.
     """
-    from did_ocr.device import resolve_device
-    from did_ocr.enhancers import build_enhancer
-
-    resolve_device(device)  # fail before any file is touched when --device cuda cannot be met
     did_opts = {k: v for k, v in (("model", model), ("quality", quality), ("max_side", max_side)) if v is not None}
     if did_opts and not enhancer.startswith("did"):
         if _is_default("enhancer"):
@@ -77,7 +84,54 @@ def build_from_options(enhancer: str, device: str, model: str | None, quality: s
         else:
             flags = ", ".join(f"--{k.replace('_', '-')}" for k in did_opts)
             say(f"warning: {flags} {'applies' if len(did_opts) == 1 else 'apply'} only to the DiD enhancers; ignored for {enhancer}", err=True)
-    return build_enhancer(enhancer, **{"device": device, **extra, **did_opts})
+            did_opts = {}
+    return enhancer, did_opts
+
+
+def recursive_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """-r/--recursive: folder arguments include their subfolders."""
+    return click.option("--recursive", "-r", is_flag=True,
+                        help="Folder arguments: also read the images in their subfolders.")(func)
+
+
+def expand_inputs(args: Iterable[str], recursive: bool = False) -> list[str]:
+    """Arguments as the inputs to process: files as given, ``-`` (standard input), folders as their images.
+
+    A folder gives its supported images (by extension, case-insensitive) in
+    sorted order, with its subfolders when ``recursive``; a folder holding
+    none stays in the list, so that processing it gives one error line.
+    """
+    from did_ocr.capture.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS
+
+    args = list(args)
+    if args.count("-") > 1:
+        raise DidOcrError("- (standard input) is given more than once; it can be read only once")
+    known = IMAGE_EXTENSIONS | RAW_EXTENSIONS
+    out: list[str] = []
+    for arg in args:
+        folder = Path(arg)
+        if arg == "-" or not folder.is_dir():
+            out.append(arg)
+            continue
+        found = sorted(p for p in (folder.rglob("*") if recursive else folder.iterdir())
+                       if p.suffix.lower() in known and p.is_file() and not p.name.startswith("."))
+        out.extend([str(p) for p in found] or [arg])
+    return out
+
+
+def input_bytes(path: str) -> bytes | None:
+    """The bytes of ``-`` (standard input), or None for a file path (the pipeline loads it).
+
+    Also turns a folder left without images by :func:`expand_inputs` into one clear error.
+    """
+    if path != "-":
+        if Path(path).is_dir():
+            raise DidOcrError(f"{path}: a folder with no supported images; put PNG, JPEG, HEIC... files in it, "
+                              "or add -r to read its subfolders")
+        return None
+    if sys.stdin is None or sys.stdin.isatty():
+        raise DidOcrError("-: standard input is a terminal; pipe an image in, e.g. `did-ocr read - < photo.jpg`")
+    return sys.stdin.buffer.read()
 
 
 def _is_default(param: str) -> bool:
@@ -163,7 +217,7 @@ def output_names(inputs: Iterable[str], out_dir: str | os.PathLike[str]) -> dict
     for path in inputs:
         if path in names:
             continue
-        stem = Path(path).stem or "image"
+        stem = "stdin" if path == "-" else (Path(path).stem or "image")
         target, k = out / f"{stem}.png", 1
         while _key(target) in taken:
             target, k = out / f"{stem}-{k}.png", k + 1

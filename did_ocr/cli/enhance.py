@@ -12,31 +12,39 @@ from pathlib import Path
 
 import click
 
-from did_ocr.cli.common import build_from_options, enhancer_options, exit_if_failed, for_each_input, output_names, say
+from did_ocr.cli.common import (build_from_options, enhancer_options, exit_if_failed, expand_inputs, for_each_input,
+                                input_bytes, output_names, recursive_option, say)
 
 
 @click.command()
 @click.argument("images", nargs=-1, required=True, type=click.Path())
 @click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the PNGs.")
 @enhancer_options
+@recursive_option
 def enhance(images: tuple[str, ...], out_dir: str, enhancer: str, device: str, seed: int, linear: bool,
-            model: str | None, quality: str | None, max_side: int | None) -> None:
+            model: str | None, quality: str | None, max_side: int | None, recursive: bool) -> None:
     """Enhance dark photos IMAGES and write them as 8-bit sRGB PNGs into --out.
+
+    A folder enhances every supported image in it (sorted; -r: subfolders
+    too); - reads one image from standard input (written as stdin.png).
 
     Output names are the input stems with .png (made unique, e.g. a-1.png, if
     two inputs share a stem or an output would overwrite an input). Prints
     each written path. Exit code 2 if any file failed; the others are still
     written.
     """
-    from did_ocr.capture import load_capture
+    from did_ocr.capture.load import load_capture, load_capture_bytes
     from did_ocr.capture.save import save_srgb_png
 
+    inputs = expand_inputs(images, recursive)
     enh = build_from_options(enhancer, device, model, quality, max_side)
-    targets = output_names(images, out_dir)
+    targets = output_names(inputs, out_dir)
 
     def work(path: str) -> Path:
-        save_srgb_png(targets[path], enh.enhance(load_capture(path, linear=linear), seed=seed))
+        data = input_bytes(path)
+        capture = load_capture(path, linear=linear) if data is None else load_capture_bytes(data, path, linear=linear)
+        save_srgb_png(targets[path], enh.enhance(capture, seed=seed))
         say(str(targets[path]))
         return targets[path]
 
-    exit_if_failed(for_each_input(images, work))
+    exit_if_failed(for_each_input(inputs, work))

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "synth": ("did_ocr.cli.synth", "synth", "Write a synthetic low-light text dataset."),
     "train": ("did_ocr.cli.train", "train", "Train the DiD denoiser."),
     "bench": ("did_ocr.cli.bench", "bench", "Benchmark enhancers by OCR word accuracy."),
+    "serve": ("did_ocr.cli.serve", "serve", "Serve a local web page that reads dark photos."),
 }
 
 

@@ -1,4 +1,4 @@
-"""Reading several diffusion samples of one capture and combining their text.
+"""Combining the text of several readings of one scene (e.g. several diffusion samples).
 
 Diffusion is stochastic: two samples of the same dark capture can disagree
 on an ambiguous glyph, and a hallucinated stroke rarely appears in every
@@ -12,12 +12,11 @@ boxes then go through the same reading-order grouping as a single reading.
 from __future__ import annotations
 
 import math
-import time
 from collections import defaultdict
 
 import numpy as np
 
-from did_ocr.ocr.reader import OcrLine, OcrWord, TextReader, group_lines
+from did_ocr.ocr.reader import OcrLine, OcrWord, group_lines
 
 
 def _rect(word: OcrWord) -> tuple[float, float, float, float]:
@@ -64,23 +63,3 @@ def combine(readings: list[list[OcrWord]], min_iou: float = 0.3, keep_confidence
         box = np.mean([w.box for w in winners], axis=0).tolist()
         voted.append(OcrWord(text=text, confidence=float(confidence), box=box))
     return group_lines(voted)
-
-
-def read_consensus(enhancer, reader: TextReader, dark_linear: np.ndarray, seed: int = 0,
-                   samples: int = 1) -> tuple[list[np.ndarray], list[OcrLine], dict[str, float]]:
-    """Enhance ``samples`` times (seeds seed, seed+1, ...) and read; returns (images, lines, timings).
-
-    Deterministic enhancers are run once whatever ``samples`` says.
-    """
-    k = samples if getattr(enhancer, "stochastic", False) else 1
-    images, readings = [], []
-    enhance_s = ocr_s = 0.0
-    for i in range(k):
-        t0 = time.perf_counter()
-        image = enhancer.enhance(dark_linear, seed=seed + i)
-        t1 = time.perf_counter()
-        readings.append(reader.read_words(image))
-        ocr_s += time.perf_counter() - t1
-        enhance_s += t1 - t0
-        images.append(image)
-    return images, combine(readings), {"enhance_s": enhance_s, "ocr_s": ocr_s}

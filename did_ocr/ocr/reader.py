@@ -34,6 +34,8 @@ Box = list[list[float]]  # 4 corner points (x, y), clockwise from top-left
 _LINE_CENTRE_SLACK = 0.25
 # ... and their vertical overlap is at least this fraction of the smaller height.
 _LINE_MIN_OVERLAP = 0.4
+#: longer side of the copy the text detector (CRAFT) sees; EasyOCR's own default, 2560
+DEFAULT_DETECT_SIDE = 2560
 
 
 @dataclass(frozen=True)
@@ -156,12 +158,18 @@ class TextReader:
         self.device = resolve_device(device)
         self._reader = _build_easyocr(gpu=self.device.type == "cuda")
 
-    def read_words(self, srgb: np.ndarray) -> list[OcrWord]:
-        """Every recognized box of an sRGB image (float in [0, 1] or uint8), in detection order."""
+    def read_words(self, srgb: np.ndarray, detect_side: int = DEFAULT_DETECT_SIDE) -> list[OcrWord]:
+        """Every recognized box of an sRGB image (float in [0, 1] or uint8), in detection order.
+
+        The detector sees a copy whose longer side is at most ``detect_side``
+        (smaller images are not enlarged); the recognizer reads crops of the
+        full-resolution image, with boxes in its coordinates.
+        """
         rgb = srgb if srgb.dtype == np.uint8 else to_uint8(srgb)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            results = self._reader.readtext(np.ascontiguousarray(rgb), detail=1, paragraph=False)
+            results = self._reader.readtext(np.ascontiguousarray(rgb), detail=1, paragraph=False,
+                                            canvas_size=int(detect_side))
         words = []
         for box, text, conf in results:
             text = str(text).strip()
@@ -169,9 +177,9 @@ class TextReader:
                 words.append(OcrWord(text=text, confidence=float(conf), box=[[float(x), float(y)] for x, y in box]))
         return words
 
-    def read(self, srgb: np.ndarray) -> list[OcrLine]:
+    def read(self, srgb: np.ndarray, detect_side: int = DEFAULT_DETECT_SIDE) -> list[OcrLine]:
         """The lines of text in an sRGB image (float in [0, 1] or uint8), in reading order."""
-        return group_lines(self.read_words(srgb))
+        return group_lines(self.read_words(srgb, detect_side))
 
 
 @functools.lru_cache(maxsize=2)

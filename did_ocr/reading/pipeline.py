@@ -1,0 +1,144 @@
+"""The one path from a capture to its words: load, enhance, read, combine the samples.
+
+Why one module: ``did-ocr read``, the bench, the Python API and the web page
+must give the same words for the same photo and settings. They all build a
+:class:`Pipeline` and call it; none of them strings the steps together
+itself. It sits above :mod:`did_ocr.enhancers` (which only make images) and
+:mod:`did_ocr.ocr` (which only reads text): the OCR package knows nothing of
+enhancers, and the enhancers nothing of OCR.
+
+Reading settings that are not the enhancer's live here too, once:
+:data:`DETECT_SIDE` (how large a copy the text detector sees; see the
+README's "Large photos") is the value every caller gets.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from did_ocr.enhancers.base import Enhancer
+from did_ocr.errors import DidOcrError
+from did_ocr.ocr.consensus import combine
+from did_ocr.ocr.reader import DEFAULT_DETECT_SIDE, OcrLine, OcrWord, TextReader, join_lines
+
+#: longer side of the copy the text detector sees (the recognizer reads the full-resolution image)
+DETECT_SIDE = DEFAULT_DETECT_SIDE
+#: the settings that belong to DiD only (a classical enhancer has no use for them)
+DID_ONLY_OPTIONS = ("model", "quality", "max_side")
+
+
+@dataclass
+class Reading:
+    """What a pipeline found in one capture."""
+
+    lines: list[OcrLine]
+    #: the enhanced image of every sample read (sRGB float32, H x W x 3); one for deterministic enhancers
+    images: list[np.ndarray]
+    #: seconds per step: ``enhance_s``, ``ocr_s``; ``load_s`` and ``total_s`` when the pipeline loaded the file
+    timings: dict[str, float] = field(default_factory=dict)
+    #: the dark capture the enhancer saw (linear RGB float32)
+    capture: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def text(self) -> str:
+        """The reading-order text: lines joined by newlines."""
+        return join_lines(self.lines)
+
+    @property
+    def enhanced(self) -> np.ndarray:
+        """The (first sample's) enhanced image."""
+        return self.images[0]
+
+    @property
+    def samples(self) -> int:
+        return len(self.images)
+
+    @property
+    def words(self) -> list[OcrWord]:
+        """Every recognized box in reading order (line by line, left to right)."""
+        return [word for line in self.lines for word in line.words]
+
+    def record(self, source: str, enhancer: str) -> dict[str, Any]:
+        """The JSON form shared by ``read --json`` and ``POST /read``."""
+        out: dict[str, Any] = {"file": source, "enhancer": enhancer, "lines": [ln.to_dict() for ln in self.lines],
+                               "text": self.text, "timings": {k: round(v, 3) for k, v in self.timings.items()}}
+        if self.samples > 1:
+            out["samples"] = self.samples
+        return out
+
+
+class Pipeline:
+    """An enhancer and an OCR reader, built once, applied to any number of captures."""
+
+    def __init__(self, enhancer: Enhancer, reader: TextReader, detect_side: int = DETECT_SIDE) -> None:
+        self.enhancer = enhancer
+        self.reader = reader
+        self.detect_side = detect_side
+
+    @classmethod
+    def build(cls, enhancer: str | Enhancer = "did", device: str = "auto", **options: Any) -> "Pipeline":
+        """A pipeline around an enhancer (a built one, or a name built with ``options``) and the process's reader."""
+        from did_ocr.ocr.reader import get_reader
+
+        built = enhancer if isinstance(enhancer, Enhancer) else make_enhancer(enhancer, device, **options)
+        return cls(built, get_reader(device))
+
+    @property
+    def name(self) -> str:
+        return self.enhancer.name
+
+    def read(self, capture: np.ndarray, seed: int = 0, samples: int = 1) -> Reading:
+        """Enhance a linear-RGB capture ``samples`` times (seeds seed, seed+1...) and read it.
+
+        The readings of several samples are combined by a confidence-weighted
+        vote per text box (:func:`did_ocr.ocr.consensus.combine`); a
+        deterministic enhancer runs once whatever ``samples`` says.
+        """
+        k = samples if self.enhancer.stochastic else 1
+        images, readings = [], []
+        enhance_s = ocr_s = 0.0
+        for i in range(k):
+            t0 = time.perf_counter()
+            image = self.enhancer.enhance(capture, seed=seed + i)
+            t1 = time.perf_counter()
+            readings.append(self.reader.read_words(image, self.detect_side))
+            ocr_s += time.perf_counter() - t1
+            enhance_s += t1 - t0
+            images.append(image)
+        return Reading(combine(readings), images, {"enhance_s": enhance_s, "ocr_s": ocr_s}, capture)
+
+    def read_file(self, path: str | os.PathLike[str], linear: bool = False, seed: int = 0, samples: int = 1,
+                  data: bytes | None = None) -> Reading:
+        """Load a file (or its ``data``, e.g. an upload, named ``path`` in errors) and :meth:`read` it."""
+        from did_ocr.capture.load import load_capture, load_capture_bytes
+
+        t0 = time.perf_counter()
+        capture = load_capture(path, linear=linear) if data is None else load_capture_bytes(data, str(path), linear=linear)
+        load_s = time.perf_counter() - t0
+        reading = self.read(capture, seed=seed, samples=samples)
+        reading.timings = {"load_s": load_s, **reading.timings, "total_s": time.perf_counter() - t0}
+        return reading
+
+
+
+def make_enhancer(enhancer: str = "did", device: str = "auto", **options: Any) -> Enhancer:
+    """Build the named enhancer with ``options`` (model, quality, max_side; None: the default).
+
+    A DiD-only option given to a classical enhancer is an error: it would
+    silently change nothing. The device is checked before anything is loaded.
+    """
+    from did_ocr.device import resolve_device
+    from did_ocr.enhancers import build_enhancer
+
+    resolve_device(device)
+    options = {k: v for k, v in options.items() if v is not None}
+    misplaced = [k for k in options if k in DID_ONLY_OPTIONS] if not enhancer.startswith("did") else []
+    if misplaced:
+        verb = "applies" if len(misplaced) == 1 else "apply"
+        raise DidOcrError(f"{', '.join(misplaced)} only {verb} to the DiD enhancers, not to {enhancer!r}")
+    return build_enhancer(enhancer, device=device, **options)

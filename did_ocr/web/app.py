@@ -1,0 +1,201 @@
+"""``did-ocr serve``: a local web page and a JSON endpoint on the read pipeline.
+
+Why FastAPI: it is what the Python ecosystem reaches for to put a model
+behind HTTP (an ASGI app served by uvicorn, multipart uploads through
+python-multipart), runs fully offline, and a static page of plain HTML and
+JavaScript needs no front-end toolchain.
+
+* ``GET /``: the page (choose or drop a photo, pick an enhancer, see the
+  dark input, the reconstruction with its boxes, and the words).
+* ``POST /read``: multipart field ``file``, optional ``enhancer`` and
+  ``annotate`` (1: add the annotated picture as a PNG data URL) -> the same
+  JSON as ``did-ocr read --json`` for one file.
+* ``GET /health``: ``{"ok": true, "queued": N, ...}``.
+
+The CPU is small and a reading takes seconds, so requests are queued: one
+worker thread runs the pipeline, at most ``queue`` requests wait, and
+beyond that the answer is 503 with a reason instead of a pile of threads
+running out of memory. Uploads above ``max_bytes`` get 413, files that are
+no image 415, broken ones 400, each with a one-line ``error``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse
+
+from did_ocr.capture.load import TooManyPixelsError, UnsupportedImageError
+from did_ocr.errors import DidOcrError
+from did_ocr.reading.pipeline import Pipeline
+
+STATIC = Path(__file__).resolve().parent / "static"
+#: largest upload accepted by default (a 12-megapixel phone JPEG is 3-8 MB, a 16-bit TIFF of it ~70 MB)
+DEFAULT_MAX_BYTES = 40 * 1024 * 1024
+#: requests that may wait for the worker by default
+DEFAULT_QUEUE = 8
+#: longer side of each panel of the annotated picture sent to the page
+PAGE_PANEL_SIDE = 1024
+
+
+@dataclass
+class ServeConfig:
+    """How the server reads and how much it accepts."""
+
+    enhancer: str = "did"
+    device: str = "auto"
+    options: dict[str, Any] | None = None  # model, quality, max_side of the default enhancer
+    max_bytes: int = DEFAULT_MAX_BYTES
+    queue: int = DEFAULT_QUEUE
+    seed: int = 0
+
+
+class Problem(Exception):
+    """An answer other than 200: HTTP status and the one-line reason."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def _status(exc: DidOcrError) -> int:
+    if isinstance(exc, TooManyPixelsError):
+        return 413
+    if isinstance(exc, UnsupportedImageError):
+        return 415
+    return 400
+
+
+class ReadService:
+    """The pipelines (one per enhancer, built on first use) behind one worker and a bounded queue."""
+
+    def __init__(self, config: ServeConfig, build: Callable[..., Pipeline] = Pipeline.build) -> None:
+        self.config = config
+        self._build = build
+        self._pipelines: dict[str, Pipeline] = {}
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="did-ocr-read")
+        self._lock = threading.Lock()
+        self.pending = 0
+        self.served = 0
+        self.pipeline(config.enhancer)  # load the default model and EasyOCR now, not on the first request
+
+    @staticmethod
+    def check_name(name: str) -> None:
+        from did_ocr.enhancers import available_enhancers
+
+        if name not in available_enhancers():
+            raise Problem(400, f"unknown enhancer {name!r}; choose one of: {', '.join(available_enhancers())}")
+
+    def pipeline(self, name: str) -> Pipeline:
+        self.check_name(name)
+        with self._lock:
+            if name not in self._pipelines:
+                options = (self.config.options or {}) if name.startswith("did") else {}
+                self._pipelines[name] = self._build(name, self.config.device, **options)
+            return self._pipelines[name]
+
+    def _read(self, name: str, filename: str, data: bytes, annotate: bool) -> dict[str, Any]:
+        pipeline = self.pipeline(name)
+        try:
+            reading = pipeline.read_file(filename, seed=self.config.seed, data=data)
+        except DidOcrError as exc:
+            raise Problem(_status(exc), str(exc)) from None
+        except (MemoryError, RuntimeError, ValueError, OSError) as exc:  # a decoder or model giving up on this file
+            raise Problem(400, f"{filename}: could not be processed ({type(exc).__name__}: {exc})") from None
+        record = reading.record(filename, pipeline.name)
+        if annotate:
+            record["annotated_png"] = _png_data_url(reading)
+        return record
+
+    async def read(self, name: str, filename: str, data: bytes, annotate: bool) -> dict[str, Any]:
+        """Queue one reading; 503 at once when the queue is full."""
+        self.check_name(name)
+        if self.pending >= self.config.queue + 1:  # + 1: the one being read
+            raise Problem(503, f"busy: {self.pending} photos are being read or waiting; try again in a few seconds")
+        self.pending += 1
+        try:
+            future = self._worker.submit(self._read, name, filename, data, annotate)
+            record = await asyncio.wrap_future(future)
+            self.served += 1
+            return record
+        finally:
+            self.pending -= 1
+
+    def close(self) -> None:
+        self._worker.shutdown(wait=False, cancel_futures=True)
+
+
+def _png_data_url(reading: Any) -> str:
+    from PIL import Image
+
+    from did_ocr.reading.annotate import annotate
+
+    buf = io.BytesIO()
+    Image.fromarray(annotate(reading.capture, reading.enhanced, reading.lines, PAGE_PANEL_SIDE)).save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def create_app(service: ReadService) -> FastAPI:
+    """The FastAPI application around a :class:`ReadService`."""
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        yield
+        service.close()
+
+    app = FastAPI(title="did-ocr", version=_version(), docs_url=None, redoc_url=None, lifespan=lifespan)
+    limit = service.config.max_bytes
+
+    @app.exception_handler(Problem)
+    async def _problem(_: Request, exc: Problem) -> JSONResponse:
+        return JSONResponse({"error": exc.reason}, status_code=exc.status)
+
+    @app.get("/")
+    async def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        from did_ocr.enhancers import available_enhancers
+
+        return {"ok": True, "queued": service.pending, "served": service.served,
+                "enhancer": service.config.enhancer, "enhancers": available_enhancers(), "max_bytes": limit}
+
+    @app.post("/read")
+    async def read(request: Request) -> JSONResponse:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:  # + room for the form's own fields
+            raise Problem(413, f"upload of {int(declared):,} bytes is over the limit of {limit:,}; send a smaller photo")
+        try:
+            form = await request.form(max_files=1, max_fields=8)
+        except Exception as exc:  # malformed multipart bodies raise several kinds
+            raise Problem(400, f"the request is not a multipart form with a file ({type(exc).__name__}); "
+                               "send multipart/form-data with a 'file' field") from None
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise Problem(400, "no 'file' field in the form; send the photo as multipart field 'file'")
+        data = await upload.read(limit + 1)
+        if len(data) > limit:
+            raise Problem(413, f"upload is over the limit of {limit:,} bytes; send a smaller photo")
+        enhancer = str(form.get("enhancer") or service.config.enhancer)
+        annotate = str(form.get("annotate") or "") in ("1", "true", "yes")
+        filename = Path(upload.filename or "upload").name or "upload"
+        return JSONResponse(await service.read(enhancer, filename, data, annotate))
+
+    return app
+
+
+def _version() -> str:
+    import did_ocr
+
+    return did_ocr.__version__
+
