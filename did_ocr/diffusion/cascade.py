@@ -50,7 +50,7 @@ class CascadeConfig:
     sampler: str = "heun"
     ilvr_steps: int = 6
     cascade: bool = True  # False: top scale only, conditioned on the dark image alone ("did-single")
-    one_step: bool = False  # one denoiser evaluation per window ("did-1step")
+    one_step: bool = False  # one denoiser evaluation per window (--quality onestep)
     fast: bool = False  # upper scales start from the previous estimate at ``fast_sigma``
     fast_sigma: float = 2.0
     fast_steps: int = 6
