@@ -17,7 +17,9 @@ from did_ocr.data.dataset import read_labels, write_dataset_meta, write_labels
 from did_ocr.errors import DidOcrError
 
 def darken_dataset(src: str | Path, out: str | Path, levels: list[str], seed: int = 0, encoding: str = "srgb8",
-                   limit: int | None = None, min_side: int = 0) -> int:
+                   limit: int | None = None, min_side: int = 0, each_level: bool = False) -> int:
+    """Darken ``src/high`` into ``out``; with ``each_level`` every image is darkened at every level
+    (as ``NAME_LEVEL``), so that levels are compared on the same images."""
     from tqdm import tqdm
 
     from did_ocr.capture import load_capture
@@ -32,29 +34,33 @@ def darken_dataset(src: str | Path, out: str | Path, levels: list[str], seed: in
     names = sorted(highs)[: limit or None]
     if not names:
         raise DidOcrError(f"{src / 'high'}: no images")
-    schedule = level_schedule(len(names), levels)
+    if each_level:
+        jobs = [(name, level, f"{name}_{level}") for name in names for level in levels]
+    else:
+        jobs = [(name, level, name) for name, level in zip(names, level_schedule(len(names), levels))]
     prepare_out(out)
     rows = []
-    for i, name in enumerate(tqdm(names, desc="darken", unit="img")):
+    for i, (name, level, out_name) in enumerate(tqdm(jobs, desc="darken", unit="img")):
         clean = load_capture(highs[name])
         if min(clean.shape[:2]) < min_side:
             continue
         rng = sample_rng(seed, i)
-        params = sample_params(rng, schedule[i], encoding)
+        params = sample_params(rng, level, encoding)
         dark = quantize(expose(clean, params, rng), params.encoding)
         if encoding == "linear16":
-            save_linear_png16(out / "low" / f"{name}.png", dark)
+            save_linear_png16(out / "low" / f"{out_name}.png", dark)
         else:
-            save_srgb_png(out / "low" / f"{name}.png", linear_to_srgb(dark))
-        place(highs[name], out / "high" / f"{name}{highs[name].suffix.lower()}", "copy")
-        rows.append({"name": name, "text": labels.get(name, {}).get("text", ""), "level": schedule[i]})
+            save_srgb_png(out / "low" / f"{out_name}.png", linear_to_srgb(dark))
+        place(highs[name], out / "high" / f"{out_name}{highs[name].suffix.lower()}", "copy")
+        rows.append({"name": out_name, "text": labels.get(name, {}).get("text", ""), "level": level})
     write_labels(out / "labels.csv", rows, columns=("name", "text", "level"))
     write_dataset_meta(out, source=f"{src} darkened by did-ocr's capture simulation", seed=seed, levels=levels,
                        low_encoding="linear" if encoding == "linear16" else "srgb", high_encoding="srgb")
     return len(rows)
 
 def main(args: argparse.Namespace) -> str:
-    n = darken_dataset(args.src, args.out, args.levels.split(","), args.seed, args.encoding, args.limit, args.min_side)
+    n = darken_dataset(args.src, args.out, args.levels.split(","), args.seed, args.encoding, args.limit, args.min_side,
+                       args.each_level)
     return f"wrote {n} darkened images to {args.out}"
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--encoding", choices=["srgb8", "linear16"], default="srgb8")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--min-side", type=int, default=0, help="skip images whose shorter side is smaller")
+    parser.add_argument("--each-level", action="store_true",
+                        help="darken every image at every level (NAME_LEVEL) instead of cycling the levels")
     return parser
 
 if __name__ == "__main__":

@@ -49,9 +49,12 @@ def test_ablations_run_and_count_evaluations():
     _, full = reconstruct(model, norm, img, CascadeConfig(steps=4), seed=0)
     _, one = reconstruct(model, norm, img, CascadeConfig(one_step=True), seed=0)
     _, single = reconstruct(model, norm, img, CascadeConfig(steps=4, cascade=False), seed=0)
-    assert one.network_evaluations == one.windows == 1 + 4  # scale 0 + four 32x32 windows at 64x64
+    # scale 0, then 3x3 windows overlapping by 8 px over 64x64 (butted: 2x2)
+    assert one.network_evaluations == one.windows == 1 + 9
+    _, butted = reconstruct(model, norm, img, CascadeConfig(one_step=True, overlap=0), seed=0)
+    assert butted.windows == 1 + 4
     assert full.network_evaluations == full.windows * 7  # 4 Heun steps = 7 evaluations
-    assert single.windows == 4
+    assert single.windows == 4  # one scale, no previous estimate: windows are butted
 
 
 def test_conditions_scale_zero_repeats_the_dark_image():

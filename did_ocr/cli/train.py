@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from did_ocr.device import DEVICE_CHOICES
 
 
 @click.command()
-@click.option("--data", default="synthetic", show_default=True,
-              help="A dataset folder (low/, high/, labels.csv) or 'synthetic' for the built-in generator.")
+@click.option("--data", "data", multiple=True, default=("synthetic",), show_default=True, metavar="[KIND:]PATH[@W]",
+              help="A training source, repeatable, with an optional mixing weight W: 'synthetic' (the built-in "
+                   "generator), a dataset folder with low/ and high/ (real pairs, used as they are), or a folder of "
+                   "well-lit images or a dataset with only high/ (darkened on the fly by the capture simulation). "
+                   "KIND 'pairs:' or 'darken:' forces the choice. Example: --data synthetic@0.3 --data darken:crops@0.7")
+@click.option("--init", "init", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Start from this model file's weights (fresh optimizer; its size wins over --size), "
+                   "e.g. did_ocr/weights/did_s.safetensors.")
+@click.option("--onestep-fraction", default=0.5, show_default=True, type=click.FloatRange(0, 1),
+              help="Share of each batch trained at sigma_max, the one-step endpoint of the default sampler.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Run folder for checkpoints and logs.")
 @click.option("--steps", default=3000, show_default=True, type=click.IntRange(min=1), help="Total optimizer steps.")
 @click.option("--batch", default=64, show_default=True, type=click.IntRange(min=1), help="Windows per step (per process).")
-@click.option("--size", type=click.Choice(["S", "M", "L"]), default="S", show_default=True,
-              help="Model size: S fits a CPU (2.5M parameters), M and L are for GPUs.")
+@click.option("--size", type=click.Choice(["XS", "S", "M", "L"]), default="S", show_default=True,
+              help="Model size: S fits a CPU (2.5M parameters), XS is a quarter of its width, M and L are for GPUs.")
+@click.option("--cpu-budget", default=0.0, show_default=True, type=click.FloatRange(min=0),
+              help="Stop once the training steps have used this many CPU seconds (0: no limit); for equal-budget ablations.")
 @click.option("--lr", default=8e-4, show_default=True, type=float, help="Adam learning rate (after warm-up).")
 @click.option("--perceptual", type=click.Choice(["craft", "lpips", "none"]), default="craft", show_default=True,
               help="Perceptual loss: CRAFT text-detector VGG features (offline), real LPIPS (needs AlexNet weights), or none.")
@@ -37,7 +45,7 @@ from did_ocr.device import DEVICE_CHOICES
               help="Pairs drawn to fit the tail-normalization statistics.")
 @click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="CPU threads for torch.")
-def train(data: str, out: str, steps: int, batch: int, size: str, lr: float, perceptual: str, perceptual_weight: float,
+def train(data: tuple[str, ...], init: str | None, onestep_fraction: float, cpu_budget: float, out: str, steps: int, batch: int, size: str, lr: float, perceptual: str, perceptual_weight: float,
           perceptual_weights: str | None, detail_bias: float, no_tail_norm: bool, resume: bool, seed: int, checkpoint_every: int,
           preview_every: int, keep_every: int, norm_pairs: int, device: str, threads: int | None) -> None:
     """Train the DiD denoiser on synthetic data (default) or a dataset folder.
@@ -46,12 +54,13 @@ def train(data: str, out: str, steps: int, batch: int, size: str, lr: float, per
     (EMA weights for inference: use with `did-ocr read --model`), OUT/log.jsonl and
     OUT/preview.png. Several processes: `torchrun --nproc_per_node N -m did_ocr train ...`.
     """
-    from did_ocr.errors import DidOcrError
     from did_ocr.training.trainer import TrainConfig, train as run_training
 
-    if data != "synthetic" and not Path(data).is_dir():
-        raise DidOcrError(f"--data {data}: not a folder; give a dataset folder (low/, high/, labels.csv) or 'synthetic'")
-    cfg = TrainConfig(out=out, data=data, steps=steps, batch=batch, size=size, lr=lr, perceptual=perceptual,
+    from did_ocr.training.pairs import parse_source
+
+    for spec in data:
+        parse_source(spec)  # one clear line for a bad --data before anything is loaded
+    cfg = TrainConfig(out=out, data=list(data), init=init, onestep_fraction=onestep_fraction, cpu_budget=cpu_budget, steps=steps, batch=batch, size=size, lr=lr, perceptual=perceptual,
                       perceptual_weight=perceptual_weight, perceptual_weights=perceptual_weights, detail_bias=detail_bias,
                       tail_norm=not no_tail_norm, seed=seed, checkpoint_every=checkpoint_every,
                       preview_every=preview_every, keep_every=keep_every, norm_fit_pairs=norm_pairs, device=device, threads=threads)

@@ -2,9 +2,10 @@
 
 1. Scale 0: the whole image at 32x32, conditioned on [c_x, c_x, c_x].
 2. Each upper scale: the condition stack (dark at this scale, the previous
-   scale's result, the scale-0 result) is cut into non-overlapping 32x32
-   windows; all windows go through the sampler as one batch (in chunks of
-   ``chunk`` windows to bound memory); the results are stitched and the
+   scale's result, the scale-0 result) is cut into 32x32 windows that overlap
+   their neighbours by ``overlap`` pixels; all windows go through the sampler
+   as one batch (in chunks of ``chunk`` windows to bound memory); the results
+   are cross-faded where they overlap (no window edge is a seam) and the
    padding removed.
 3. ILVR ties each window's low frequencies to the previous scale's estimate
    during the first steps (upper scales only: at scale 0 there is no
@@ -26,12 +27,11 @@ image whatever the chunking.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, replace
-from typing import Callable
+from dataclasses import asdict, dataclass
 
 import torch
 
-from did_ocr.diffusion.conditions import build_conditions
+from did_ocr.diffusion.conditions import PREVIOUS, build_conditions
 from did_ocr.diffusion.sampler import SAMPLERS, ilvr_hook, karras_sigmas, network_evaluations
 from did_ocr.diffusion.scales import WINDOW, resize, scale_shapes
 from did_ocr.diffusion.windows import from_windows, pad_to_windows, padded_shape, to_windows
@@ -55,7 +55,8 @@ class CascadeConfig:
     fast_sigma: float = 2.0
     fast_steps: int = 6
     fast_ilvr_steps: int = 1
-    harmonize: bool = True  # take the low frequencies of every upper scale from scale 0 (removes window seams)
+    harmonize: bool = True  # take the low frequencies of every upper scale from scale 0 (global consistency)
+    overlap: int = 8  # pixels shared by neighbouring windows at upper scales, cross-faded (0: butted, as published)
     chunk: int = 256  # windows per network batch
     dtype: str = "float32"  # "float64" only to reproduce the reference implementation's arithmetic
 
@@ -92,11 +93,15 @@ class WindowNoise:
 
 
 def _sample_windows(model: EDMPrecond, cond: torch.Tensor, noise: WindowNoise, cfg: CascadeConfig,
-                    start: torch.Tensor | None) -> tuple[torch.Tensor, int]:
-    """Sample one batch of windows; returns (result, evaluations per window)."""
+                    upper: bool) -> tuple[torch.Tensor, int]:
+    """Sample one batch of windows; returns (result, evaluations per window).
+
+    ``upper``: the windows belong to an upper scale of the cascade (there is a
+    previous estimate to follow: ILVR and the fast start use it).
+    """
     device = cond.device
     shape = (3, cond.shape[-2], cond.shape[-1])
-    reference = cond[:, 3:6]
+    reference = cond[:, PREVIOUS]
     draw = lambda: noise.draw(shape, cond.dtype)  # noqa: E731
 
     def denoise(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
@@ -106,15 +111,15 @@ def _sample_windows(model: EDMPrecond, cond: torch.Tensor, noise: WindowNoise, c
         sigmas = torch.tensor([cfg.sigma_max, 0.0], device=device, dtype=cond.dtype)
         x = sigmas[0] * draw()
         return SAMPLERS["euler"](denoise, x, sigmas), 1
-    if start is not None:
+    if upper and cfg.fast:
         sigmas = karras_sigmas(cfg.fast_steps, cfg.sigma_min, cfg.fast_sigma, cfg.rho, device).to(cond.dtype)
-        x = start + sigmas[0] * draw()
+        x = reference + sigmas[0] * draw()
         ilvr_steps = cfg.fast_ilvr_steps
     else:
         sigmas = karras_sigmas(cfg.steps, cfg.sigma_min, cfg.sigma_max, cfg.rho, device).to(cond.dtype)
         x = sigmas[0] * draw()
         ilvr_steps = cfg.ilvr_steps
-    use_ilvr = ilvr_steps > 0 and cfg.cascade and bool(torch.any(reference != cond[:, 0:3]))
+    use_ilvr = ilvr_steps > 0 and upper
     hook = ilvr_hook(reference, lambda i: draw(), ilvr_steps) if use_ilvr else None
     return SAMPLERS[cfg.sampler](denoise, x, sigmas, hook=hook), network_evaluations(cfg.sampler, sigmas)
 
@@ -127,30 +132,30 @@ def harmonize(estimate: torch.Tensor, base: torch.Tensor) -> torch.Tensor:
 
 
 def _sample_scale(model: EDMPrecond, stack: torch.Tensor, scale: int, seed: int, cfg: CascadeConfig,
-                  stats: CascadeStats, fast: bool) -> torch.Tensor:
-    """Sample every window of a (1, 9, h, w) condition stack; returns the (1, 3, h, w) estimate."""
+                  stats: CascadeStats, upper: bool) -> torch.Tensor:
+    """Sample every window of a (1, 9, h, w) condition stack; returns the (1, 3, h, w) estimate.
+
+    Window ``i`` (row-major in this scale's window grid) draws its noise from
+    its own stream, so chunking never changes the result.
+    """
     h, w = stack.shape[-2:]
-    ph, pw = padded_shape(h, w)
-    windows = to_windows(pad_to_windows(stack))
+    overlap = cfg.overlap if upper else 0
+    ph, pw = padded_shape(h, w, WINDOW, overlap)
+    windows = to_windows(pad_to_windows(stack, WINDOW, overlap), WINDOW, overlap)
     out = torch.empty(windows.shape[0], 3, WINDOW, WINDOW, device=stack.device, dtype=stack.dtype)
     for lo in range(0, windows.shape[0], cfg.chunk):
         hi = min(lo + cfg.chunk, windows.shape[0])
-        cond = windows[lo:hi]
         noise = WindowNoise(seed, scale, range(lo, hi), stack.device)
-        start = cond[:, 3:6] if fast else None
-        out[lo:hi], evals = _sample_windows(model, cond, noise, cfg, start)
+        out[lo:hi], evals = _sample_windows(model, windows[lo:hi], noise, cfg, upper)
         stats.windows += hi - lo
         stats.network_evaluations += (hi - lo) * evals
-    return from_windows(out, 1, ph, pw)[..., :h, :w]
+    return from_windows(out, 1, ph, pw, WINDOW, overlap)[..., :h, :w]
 
 
 @torch.inference_mode()
 def reconstruct(model: EDMPrecond, norm: TailNorm, dark_linear: torch.Tensor, config: CascadeConfig = CascadeConfig(),
-                seed: int = 0, progress: Callable[[int, int], None] | None = None) -> tuple[torch.Tensor, CascadeStats]:
-    """Reconstruct a well-lit linear RGB image (3, H, W) from a dark one (3, H, W).
-
-    ``progress(done, total)`` is called after each scale.
-    """
+                seed: int = 0) -> tuple[torch.Tensor, CascadeStats]:
+    """Reconstruct a well-lit linear RGB image (3, H, W) from a dark one (3, H, W)."""
     if dark_linear.dim() != 3 or dark_linear.shape[0] != 3:
         raise ValueError(f"expected a (3, H, W) image, got shape {tuple(dark_linear.shape)}")
     stats = CascadeStats()
@@ -159,23 +164,14 @@ def reconstruct(model: EDMPrecond, norm: TailNorm, dark_linear: torch.Tensor, co
     h, w = dark.shape[-2:]
     if not config.cascade:
         stack = build_conditions(dark, (h, w))
-        result = _sample_scale(model, stack, scale=0, seed=seed, cfg=config, stats=stats, fast=False)
+        result = _sample_scale(model, stack, scale=0, seed=seed, cfg=config, stats=stats, upper=False)
         return norm.denormalize(result, "light")[0], stats
     shapes = scale_shapes(h, w)
-    base = _sample_scale(model, build_conditions(dark, shapes[0]), 0, seed, config, stats, fast=False)
-    if progress:
-        progress(1, len(shapes))
+    base = _sample_scale(model, build_conditions(dark, shapes[0]), 0, seed, config, stats, upper=False)
     previous = base
     for s, size in enumerate(shapes[1:], start=1):
         stack = build_conditions(dark, size, previous, base)
-        previous = _sample_scale(model, stack, s, seed, config, stats, fast=config.fast and not config.one_step)
+        previous = _sample_scale(model, stack, s, seed, config, stats, upper=True)
         if config.harmonize:
             previous = harmonize(previous, base)
-        if progress:
-            progress(s + 1, len(shapes))
     return norm.denormalize(previous, "light")[0], stats
-
-
-def with_overrides(config: CascadeConfig, **changes) -> CascadeConfig:
-    """A copy of ``config`` with some fields changed (ignores None values)."""
-    return replace(config, **{k: v for k, v in changes.items() if v is not None})

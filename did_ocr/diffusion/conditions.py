@@ -23,6 +23,22 @@ import torch
 
 from did_ocr.diffusion.scales import WINDOW, resize
 
+#: the condition stack's layout: which channels hold what
+DARK = slice(0, 3)  # c_x: the dark capture at this scale
+PREVIOUS = slice(3, 6)  # c_y1: the previous scale's estimate
+BASE = slice(6, 9)  # c_y2: the scale-0 estimate
+COND_CHANNELS = 9
+IMAGE_CHANNELS = 3  # the noisy sample the denoiser refines
+#: what the U-Net takes in: the noisy sample, then the condition stack
+NETWORK_IN_CHANNELS = IMAGE_CHANNELS + COND_CHANNELS
+
+
+def check_network_channels(in_channels: int) -> None:
+    """Refuse a network whose input does not match the condition layout (one clear line)."""
+    if in_channels != NETWORK_IN_CHANNELS:
+        raise ValueError(f"the denoiser takes {in_channels} input channels, but the DiD condition stack needs "
+                         f"{NETWORK_IN_CHANNELS} ({IMAGE_CHANNELS} noisy + {COND_CHANNELS} condition channels)")
+
 
 def build_conditions(dark: torch.Tensor, size: tuple[int, int], previous: torch.Tensor | None = None,
                      base: torch.Tensor | None = None, eta_std: torch.Tensor | float = 0.0,

@@ -129,5 +129,5 @@ def export_inference(train_checkpoint: str | os.PathLike[str], out: str | os.Pat
     """Write an inference-only file (EMA weights, configuration, normalization) from a training checkpoint."""
     tensors, meta = read_checkpoint(train_checkpoint)
     ema = prefixed(tensors, "ema") or prefixed(tensors, "model")
-    keep = {k: meta[k] for k in ("unet", "norm", "step", "train", "data", "patches_seen", "wall_seconds") if k in meta}
+    keep = {k: meta[k] for k in ("unet", "norm", "step", "train", "data", "patches_seen", "wall_seconds", "cpu_seconds") if k in meta}
     save_checkpoint(out, {f"ema.{k}": v for k, v in ema.items()}, {**keep, **(extra_meta or {})})

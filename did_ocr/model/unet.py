@@ -43,6 +43,7 @@ class UNetConfig:
 
 
 PRESETS: dict[str, UNetConfig] = {
+    "XS": UNetConfig(base_channels=16, channel_mults=(1, 2, 4), blocks_per_level=1),
     "S": UNetConfig(base_channels=32, channel_mults=(1, 2, 4), blocks_per_level=1),
     "M": UNetConfig(base_channels=64, channel_mults=(1, 2, 4), blocks_per_level=2, attention_levels=(2,)),
     "L": UNetConfig(base_channels=128, channel_mults=(1, 2, 2, 2), blocks_per_level=2, attention_levels=(2, 3)),

@@ -20,9 +20,22 @@ from did_ocr.model.precond import EDMPrecond
 P_MEAN, P_STD = -1.2, 1.2
 
 
-def sample_sigmas(batch: int, g: torch.Generator, device: torch.device | str = "cpu") -> torch.Tensor:
-    """Training noise levels: ln sigma ~ N(-1.2, 1.2^2)."""
-    return (torch.randn(batch, generator=g) * P_STD + P_MEAN).exp().to(device)
+SIGMA_MAX = 80.0  # the sampler's starting level; the one-step default evaluates D there and nowhere else
+
+
+def sample_sigmas(batch: int, g: torch.Generator, device: torch.device | str = "cpu",
+                  onestep_fraction: float = 0.0, sigma_max: float = SIGMA_MAX) -> torch.Tensor:
+    """Training noise levels: ln sigma ~ N(-1.2, 1.2^2), except the first ``onestep_fraction`` of the
+    batch at ``sigma_max``.
+
+    EDM's log-normal puts almost no mass above sigma ~ 20, so one denoiser
+    evaluation at sigma 80 (the shipped one-step sampler) would ask the
+    network for something it never saw; this trains that endpoint directly.
+    """
+    sigma = (torch.randn(batch, generator=g) * P_STD + P_MEAN).exp()
+    k = int(round(batch * onestep_fraction))
+    sigma[:k] = sigma_max
+    return sigma.to(device)
 
 
 def edm_loss(model: EDMPrecond | nn.Module, target: torch.Tensor, cond: torch.Tensor, sigma: torch.Tensor,
@@ -33,7 +46,7 @@ def edm_loss(model: EDMPrecond | nn.Module, target: torch.Tensor, cond: torch.Te
     ``to_linear`` maps model space to linear RGB (the tail-norm inverse) for
     the perceptual term.
     """
-    sd = 0.5
+    sd = _sigma_data(model)
     s = sigma.view(-1, 1, 1, 1)
     denoised = model(target + s * noise, sigma, cond)
     weight = (s ** 2 + sd ** 2) / (s * sd) ** 2
@@ -41,8 +54,17 @@ def edm_loss(model: EDMPrecond | nn.Module, target: torch.Tensor, cond: torch.Te
     loss = mse
     parts = {"mse": float(mse.mean().detach())}
     if perceptual is not None and perceptual_weight > 0:
-        assert to_linear is not None, "the perceptual term needs the model-space -> linear mapping"
+        if to_linear is None:
+            raise ValueError("the perceptual term needs the model-space -> linear mapping (to_linear)")
         p = perceptual(linear_to_srgb(to_linear(denoised)), linear_to_srgb(to_linear(target)))
         loss = loss + perceptual_weight * p
         parts["perceptual"] = float(p.mean().detach())
     return loss.mean(), parts
+
+
+def _sigma_data(model: nn.Module) -> float:
+    """sigma_data of the preconditioner (through a DistributedDataParallel wrapper too): one value, one place."""
+    inner = getattr(model, "module", model)
+    if not isinstance(inner, EDMPrecond):
+        raise TypeError(f"the EDM loss needs an EDMPrecond denoiser, got {type(inner).__name__}")
+    return inner.sigma_data

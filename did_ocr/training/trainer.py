@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ from did_ocr.training.augment import augment_pairs
 from did_ocr.training.batches import training_windows
 from did_ocr.training.ema import EMA
 from did_ocr.training.losses import edm_loss, sample_sigmas
-from did_ocr.training.pairs import DatasetPairs, PairSource, SyntheticPairs
+from did_ocr.training.pairs import PairSource, build_source
 
 
 @dataclass
@@ -44,8 +44,10 @@ class TrainConfig:
     """Everything that defines a training run (stored in every checkpoint)."""
 
     out: str
-    data: str = "synthetic"
+    data: list[str] = field(default_factory=lambda: ["synthetic"])  # sources, see training.pairs.parse_source
+    init: str | None = None  # start from this model file's weights (fresh optimizer), e.g. the shipped model
     steps: int = 3000
+    cpu_budget: float = 0.0  # stop once training steps have used this many process CPU seconds (0: no limit)
     batch: int = 64
     windows_per_pair: int = 4  # windows cut from each rendered pair (one per scale when 4)
     detail_bias: float = 0.5  # share of upper-scale windows chosen for text/edge detail (0: uniform as published)
@@ -54,6 +56,7 @@ class TrainConfig:
     warmup: int = 200
     grad_clip: float = 1.0
     ema_halflife: float = 50_000
+    onestep_fraction: float = 0.5  # share of each batch at sigma_max: the one-step endpoint the default sampler uses
     perceptual: str = "craft"
     perceptual_weight: float = 0.5
     perceptual_fraction: float = 0.25  # share of each batch that gets the perceptual term (it is costly)
@@ -106,9 +109,7 @@ def _resolve_device(name: str, dist: DistInfo) -> torch.device:
 
 
 def make_source(cfg: TrainConfig, rank: int) -> PairSource:
-    if cfg.data == "synthetic":
-        return SyntheticPairs(seed=cfg.seed, rank=rank, pool=cfg.pool)
-    return DatasetPairs(cfg.data, seed=cfg.seed, rank=rank)
+    return build_source(cfg.data, seed=cfg.seed, rank=rank, pool=cfg.pool)
 
 
 def fit_norm(source: PairSource, cfg: TrainConfig) -> TailNorm:
@@ -127,10 +128,18 @@ def resumed_config(path: Path, given: TrainConfig) -> TrainConfig:
     _, meta = read_checkpoint(path)
     stored = dict(meta.get("train", {}))
     stored.update(steps=given.steps, device=given.device, threads=given.threads, out=given.out)
+    if isinstance(stored.get("data"), str):  # runs from before mixed sources stored one name
+        stored["data"] = [stored["data"]]
     try:
         return TrainConfig(**stored)
     except TypeError as exc:
         raise DidOcrError(f"{path}: stored training configuration is not understood ({exc})") from None
+
+
+def init_unet_config(path: str) -> dict[str, Any]:
+    """The U-Net configuration of a model file given to ``--init`` (it decides the run's size)."""
+    _, meta = read_checkpoint(path)
+    return UNetConfig.from_dict(meta["unet"]).to_dict()
 
 
 def step_generator(seed: int, rank: int, step: int) -> torch.Generator:
@@ -147,6 +156,8 @@ class Trainer:
         self.ckpt_path = self.out / "checkpoint.safetensors"
         if resume and self.ckpt_path.exists():
             cfg = resumed_config(self.ckpt_path, cfg)
+        elif cfg.init:
+            cfg = replace(cfg, unet=init_unet_config(cfg.init))
         self.cfg = cfg
         self.device = _resolve_device(cfg.device, DistInfo())
         self.dist = init_distributed(self.device.type)
@@ -157,6 +168,7 @@ class Trainer:
         self.step = 0
         self.patches_seen = 0
         self.wall = 0.0
+        self.cpu = 0.0  # process CPU seconds spent in training steps: what equal-budget ablations compare
         unet = cfg.unet_config()
         with torch.random.fork_rng(devices=[]):  # the initial weights depend on --seed only
             torch.manual_seed(cfg.seed)
@@ -176,6 +188,8 @@ class Trainer:
             if resume and self.dist.main:
                 print(f"no checkpoint in {self.out}; starting a new run", flush=True)
             self.norm = fit_norm(self.source, cfg)
+            if cfg.init:
+                self._init_weights(Path(cfg.init))
         self.ddp: nn.Module = self.model
         if self.dist.world > 1:
             from torch.nn.parallel import DistributedDataParallel
@@ -186,7 +200,7 @@ class Trainer:
     def _meta(self) -> dict[str, Any]:
         return {"unet": self.cfg.unet_config().to_dict(), "norm": self.norm.to_dict(), "step": self.step,
                 "patches_seen": self.patches_seen, "wall_seconds": round(self.wall, 1),
-                "train": asdict(self.cfg), "data": self.source.describe(), "world_size": self.dist.world,
+                "cpu_seconds": round(self.cpu, 1), "train": asdict(self.cfg), "data": self.source.describe(), "world_size": self.dist.world,
                 # no generator state to store: every random draw of step t comes from SeedSequence(seed, rank, t)
                 "rng": "per-step SeedSequence(seed, rank, step)"}
 
@@ -223,7 +237,15 @@ class Trainer:
         self.step = int(meta["step"])
         self.patches_seen = int(meta.get("patches_seen", self.step * self.cfg.batch))
         self.wall = float(meta.get("wall_seconds", 0.0))
+        self.cpu = float(meta.get("cpu_seconds", 0.0))
         return TailNorm.from_dict(meta["norm"])
+
+    def _init_weights(self, path: Path) -> None:
+        """Start from a model file's weights (EMA weights of an inference file, or a checkpoint's)."""
+        tensors, _ = read_checkpoint(path)
+        state = prefixed(tensors, "ema") or prefixed(tensors, "model")
+        load_state(self.model, state, path)
+        load_state(self.ema.module, state, path)
 
     # ---- one step ----------------------------------------------------------------------------
     def lr_at(self, step: int) -> float:
@@ -238,7 +260,7 @@ class Trainer:
         dark, light = augment_pairs(dark, light, g)
         dark_n, light_n = self.norm.normalize(dark, "dark"), self.norm.normalize(light, "light")
         target, cond, _ = training_windows(dark_n, light_n, g, cfg.windows_per_pair, detail_bias=cfg.detail_bias)
-        sigma = sample_sigmas(cfg.batch, g)
+        sigma = sample_sigmas(cfg.batch, g, onestep_fraction=cfg.onestep_fraction)
         noise = torch.randn(target.shape, generator=g)
         target, cond, sigma, noise = (t.to(self.device) for t in (target, cond, sigma, noise))
         if self.device.type == "cpu":
@@ -303,11 +325,12 @@ class Trainer:
         log = open(self.out / "log.jsonl", "a") if self.dist.main else None
         avg: float | None = None
         try:
-            while self.step < cfg.steps:
-                t0 = time.perf_counter()
+            while self.step < cfg.steps and not (cfg.cpu_budget and self.cpu >= cfg.cpu_budget):
+                t0, c0 = time.perf_counter(), time.process_time()
                 parts = self.train_step()
                 dt = time.perf_counter() - t0
                 self.wall += dt
+                self.cpu += time.process_time() - c0
                 avg = parts["loss"] if avg is None else 0.98 * avg + 0.02 * parts["loss"]
                 rate = cfg.batch * self.dist.world / dt
                 bar.set_postfix(loss=f"{avg:.4f}", patches_s=f"{rate:.0f}")
@@ -315,7 +338,8 @@ class Trainer:
                 if log is not None and (self.step % 10 == 0 or self.step == cfg.steps):
                     log.write(json.dumps({"step": self.step, **{k: round(v, 5) for k, v in parts.items()},
                                           "loss_avg": round(avg, 5), "patches_per_s": round(rate, 1),
-                                          "lr": self.lr_at(self.step - 1), "wall": round(self.wall, 1)}) + "\n")
+                                          "lr": self.lr_at(self.step - 1), "wall": round(self.wall, 1),
+                                          "cpu": round(self.cpu, 1)}) + "\n")
                     log.flush()
                 if self.step % cfg.checkpoint_every == 0 or self.step == cfg.steps:
                     self.save()
@@ -325,6 +349,8 @@ class Trainer:
                 if cfg.preview_every and (self.step % cfg.preview_every == 0 or self.step == cfg.steps):
                     self.preview()
                 self._barrier()
+            if self.step % cfg.checkpoint_every and self.step < cfg.steps:  # stopped by the CPU budget
+                self.save()
         finally:
             bar.close()
             if log is not None:
