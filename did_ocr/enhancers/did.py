@@ -24,6 +24,7 @@ import torch
 
 from did_ocr.capture.colorspace import linear_to_srgb
 from did_ocr.diffusion.cascade import CascadeConfig, CascadeStats, reconstruct
+from did_ocr.diffusion.conditions import check_network_channels
 from did_ocr.enhancers.base import Enhancer
 from did_ocr.enhancers.base import DEFAULT_QUALITY
 from did_ocr.device import resolve_device
@@ -41,7 +42,12 @@ QUALITIES: dict[str, CascadeConfig] = {"onestep": CascadeConfig(one_step=True), 
 
 @functools.lru_cache(maxsize=4)
 def _cached_model(path: str, device: str) -> LoadedModel:
-    return load_model(path, device=device)
+    loaded = load_model(path, device=device)
+    try:
+        check_network_channels(loaded.model.net.config.in_channels)
+    except ValueError as exc:
+        raise DidOcrError(f"{path}: {exc}; it is not a DiD denoiser") from None
+    return loaded
 
 
 class DidEnhancer(Enhancer):

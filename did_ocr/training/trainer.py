@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 from did_ocr.device import resolve_device
+from did_ocr.diffusion.conditions import check_network_channels
 from did_ocr.errors import CheckpointError, DidOcrError
 from did_ocr.model.checkpoint import build_model, export_inference, load_state, prefixed, read_checkpoint, save_checkpoint
 from did_ocr.model.tail_norm import TailNorm, fit_tail_norm
@@ -170,6 +171,7 @@ class Trainer:
         self.wall = 0.0
         self.cpu = 0.0  # process CPU seconds spent in training steps: what equal-budget ablations compare
         unet = cfg.unet_config()
+        check_network_channels(unet.in_channels)
         with torch.random.fork_rng(devices=[]):  # the initial weights depend on --seed only
             torch.manual_seed(cfg.seed)
             self.model = build_model(unet).to(self.device)
