@@ -125,10 +125,12 @@ def fit_norm(source: PairSource, cfg: TrainConfig) -> TailNorm:
 
 
 def resumed_config(path: Path, given: TrainConfig) -> TrainConfig:
-    """The stored run configuration, with only --steps, --device and --threads taken from ``given``."""
+    """The stored run configuration, with only how long (--steps, --cpu-budget) and where (--device,
+    --threads) taken from ``given``."""
     _, meta = read_checkpoint(path)
     stored = dict(meta.get("train", {}))
-    stored.update(steps=given.steps, device=given.device, threads=given.threads, out=given.out)
+    stored.update(steps=given.steps, cpu_budget=given.cpu_budget, device=given.device, threads=given.threads,
+                  out=given.out)
     if isinstance(stored.get("data"), str):  # runs from before mixed sources stored one name
         stored["data"] = [stored["data"]]
     try:
