@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from did_ocr.device import DEVICE_CHOICES
@@ -26,6 +28,15 @@ from did_ocr.device import DEVICE_CHOICES
 @click.option("--cpu-budget", default=0.0, show_default=True, type=click.FloatRange(min=0),
               help="Stop once the training steps have used this many CPU seconds (0: no limit); for equal-budget ablations.")
 @click.option("--lr", default=8e-4, show_default=True, type=float, help="Adam learning rate (after warm-up).")
+@click.option("--recognition-weight", default=0.0, show_default=True, type=click.FloatRange(min=0),
+              help="Weight of a text-recognition loss: EasyOCR's recognizer reads DiD's reconstruction of dark word "
+                   "crops (CTC against their words); 0 turns it off.")
+@click.option("--recognition-data", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Word crops for --recognition-weight: a folder with high/ and labels.csv (e.g. IIIT 5K train).")
+@click.option("--recognition-every", default=4, show_default=True, type=click.IntRange(min=1),
+              help="Apply the recognition loss on every N-th step (each runs whole cascades).")
+@click.option("--recognition-crops", default=4, show_default=True, type=click.IntRange(min=1),
+              help="Word crops per recognition step.")
 @click.option("--perceptual", type=click.Choice(["craft", "lpips", "none"]), default="craft", show_default=True,
               help="Perceptual loss: CRAFT text-detector VGG features (offline), real LPIPS (needs AlexNet weights), or none.")
 @click.option("--perceptual-weight", default=0.5, show_default=True, type=float)
@@ -45,25 +56,20 @@ from did_ocr.device import DEVICE_CHOICES
               help="Pairs drawn to fit the tail-normalization statistics.")
 @click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="CPU threads for torch.")
-def train(data: tuple[str, ...], init: str | None, onestep_fraction: float, cpu_budget: float, out: str, steps: int, batch: int, size: str, lr: float, perceptual: str, perceptual_weight: float,
-          perceptual_weights: str | None, detail_bias: float, no_tail_norm: bool, resume: bool, seed: int, checkpoint_every: int,
-          preview_every: int, keep_every: int, norm_pairs: int, device: str, threads: int | None) -> None:
-    """Train the DiD denoiser on synthetic data (default) or a dataset folder.
+def train(data: tuple[str, ...], no_tail_norm: bool, norm_pairs: int, resume: bool, **options: Any) -> None:
+    """Train the DiD denoiser on synthetic data (default), real pairs, darkened real photos, or a mix.
 
     Writes OUT/checkpoint.safetensors (full state, for --resume), OUT/model.safetensors
     (EMA weights for inference: use with `did-ocr read --model`), OUT/log.jsonl and
     OUT/preview.png. Several processes: `torchrun --nproc_per_node N -m did_ocr train ...`.
     """
-    from did_ocr.training.trainer import TrainConfig, train as run_training
-
     from did_ocr.training.pairs import parse_source
+    from did_ocr.training.trainer import TrainConfig, train as run_training
 
     for spec in data:
         parse_source(spec)  # one clear line for a bad --data before anything is loaded
-    cfg = TrainConfig(out=out, data=list(data), init=init, onestep_fraction=onestep_fraction, cpu_budget=cpu_budget, steps=steps, batch=batch, size=size, lr=lr, perceptual=perceptual,
-                      perceptual_weight=perceptual_weight, perceptual_weights=perceptual_weights, detail_bias=detail_bias,
-                      tail_norm=not no_tail_norm, seed=seed, checkpoint_every=checkpoint_every,
-                      preview_every=preview_every, keep_every=keep_every, norm_fit_pairs=norm_pairs, device=device, threads=threads)
+    # every other option is a TrainConfig field of the same name
+    cfg = TrainConfig(data=list(data), tail_norm=not no_tail_norm, norm_fit_pairs=norm_pairs, **options)
     trainer = run_training(cfg, resume=resume)
     if trainer.dist.main:
         click.echo(f"step {trainer.step}: {trainer.out / 'model.safetensors'}")

@@ -156,6 +156,13 @@ def _sample_scale(model: EDMPrecond, stack: torch.Tensor, scale: int, seed: int,
 def reconstruct(model: EDMPrecond, norm: TailNorm, dark_linear: torch.Tensor, config: CascadeConfig = CascadeConfig(),
                 seed: int = 0) -> tuple[torch.Tensor, CascadeStats]:
     """Reconstruct a well-lit linear RGB image (3, H, W) from a dark one (3, H, W)."""
+    return reconstruct_differentiable(model, norm, dark_linear, config, seed)
+
+
+def reconstruct_differentiable(model: EDMPrecond, norm: TailNorm, dark_linear: torch.Tensor,
+                               config: CascadeConfig = CascadeConfig(), seed: int = 0) -> tuple[torch.Tensor, CascadeStats]:
+    """:func:`reconstruct` with autograd on: the same cascade, for losses on the reconstruction
+    (:mod:`did_ocr.training.recognition`)."""
     if dark_linear.dim() != 3 or dark_linear.shape[0] != 3:
         raise ValueError(f"expected a (3, H, W) image, got shape {tuple(dark_linear.shape)}")
     stats = CascadeStats()

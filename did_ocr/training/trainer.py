@@ -58,6 +58,10 @@ class TrainConfig:
     grad_clip: float = 1.0
     ema_halflife: float = 50_000
     onestep_fraction: float = 0.5  # share of each batch at sigma_max: the one-step endpoint the default sampler uses
+    recognition_weight: float = 0.0  # weight of the EasyOCR recognizer's CTC loss on reconstructed word crops (0: off)
+    recognition_data: str | None = None  # word crops with their words (high/ + labels.csv), darkened on the fly
+    recognition_every: int = 4  # apply the recognition loss on every N-th step (it runs whole cascades)
+    recognition_crops: int = 4  # word crops per recognition step
     perceptual: str = "craft"
     perceptual_weight: float = 0.5
     perceptual_fraction: float = 0.25  # share of each batch that gets the perceptual term (it is costly)
@@ -186,6 +190,7 @@ class Trainer:
             from did_ocr.perceptual import build_perceptual
 
             self.perceptual = build_perceptual(cfg.perceptual, cfg.perceptual_weights).to(self.device)
+        self.recognition, self.words = self._recognition(cfg)
         if resume and self.ckpt_path.exists():
             self.norm = self._load(self.ckpt_path)
         else:
@@ -199,6 +204,23 @@ class Trainer:
             from torch.nn.parallel import DistributedDataParallel
 
             self.ddp = DistributedDataParallel(self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
+
+    def _recognition(self, cfg: TrainConfig):
+        """The recognition loss and its word crops, when ``recognition_weight`` > 0."""
+        if cfg.recognition_weight <= 0:
+            return None, None
+        if not cfg.recognition_data:
+            raise DidOcrError("--recognition-weight needs --recognition-data: a folder of word crops (high/) with "
+                              "their words in labels.csv, e.g. IIIT 5K's training split")
+        if self.dist.world > 1:
+            raise DidOcrError("--recognition-weight runs whole cascades outside DistributedDataParallel; "
+                              "train with it in a single process")
+        from did_ocr.enhancers.did import QUALITIES
+        from did_ocr.enhancers.base import DEFAULT_QUALITY
+        from did_ocr.training.recognition import RecognitionLoss, WordCrops
+
+        words = WordCrops(cfg.recognition_data, seed=cfg.seed, rank=self.dist.rank)
+        return RecognitionLoss(QUALITIES[DEFAULT_QUALITY]).to(self.device), words
 
     # ---- state -----------------------------------------------------------------------------
     def _meta(self) -> dict[str, Any]:
@@ -272,6 +294,11 @@ class Trainer:
         for group in self.optim.param_groups:
             group["lr"] = self.lr_at(self.step)
         loss, parts = self._loss(target, cond, sigma, noise)
+        if self.recognition is not None and self.step % cfg.recognition_every == 0:
+            crops = self.words.draw(self.step, cfg.recognition_crops)
+            rec = self.recognition(self.model, self.norm, crops, seed=self.step)
+            loss = loss + cfg.recognition_weight * rec
+            parts["recognition"] = float(rec.detach())
         finite = torch.tensor([1.0 if torch.isfinite(loss) else 0.0], device=self.device)
         if self.dist.world > 1:
             import torch.distributed as dist

@@ -1,0 +1,90 @@
+"""The recognition loss: EasyOCR's english_g2 recognizer, offline and frozen, reads DiD reconstructions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from did_ocr.capture.colorspace import linear_to_srgb
+from did_ocr.capture.save import save_srgb_png
+from did_ocr.data.dataset import write_labels
+from did_ocr.data.synth.simulate import sample_params, simulate_capture
+from did_ocr.diffusion.cascade import CascadeConfig
+from did_ocr.training.recognition import RecognitionLoss, WordCrops, ctc_loss, encode, load_recognizer
+from did_ocr.training.trainer import train
+from tests.helpers import render_text, tiny_model, tiny_norm
+from tests.test_training import tiny_config
+
+
+@pytest.fixture(scope="module")
+def recognizer(request):
+    torch.set_num_threads(2)
+    import urllib.request
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the recognizer tried to download something")
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(urllib.request, "urlretrieve", refuse)
+    mp.setattr(torch.hub, "download_url_to_file", refuse)
+    try:
+        yield load_recognizer()
+    finally:
+        mp.undo()
+
+
+def _crop(text: str) -> np.ndarray:
+    return render_text(text, size=(48, 40 + 26 * len(text)), font_size=32)
+
+
+def test_recognizer_is_frozen_and_offline(recognizer):
+    assert not any(p.requires_grad for p in recognizer.parameters())
+    assert not recognizer.training
+    assert encode("Hi 5!") == [encode(c)[0] for c in "Hi 5!"] and encode("é") == []
+
+
+def test_loss_is_lower_for_the_clean_crop_than_for_its_dark_capture(recognizer):
+    clean = _crop("PARKING")
+    rng = np.random.default_rng(0)
+    dark = simulate_capture(clean, sample_params(rng, "night", "srgb8"), rng)
+    as_tensor = lambda srgb: torch.from_numpy(np.ascontiguousarray(srgb, dtype=np.float32)).permute(2, 0, 1)  # noqa: E731
+    clean_loss = ctc_loss(recognizer, [as_tensor(clean / 255.0)], ["PARKING"])
+    dark_loss = ctc_loss(recognizer, [as_tensor(linear_to_srgb(dark))], ["PARKING"])
+    assert float(clean_loss) < 0.5 * float(dark_loss)
+    assert float(ctc_loss(recognizer, [as_tensor(clean / 255.0)], ["GARDEN"])) > float(clean_loss)
+
+
+def _word_folder(root: Path) -> Path:
+    (root / "high").mkdir(parents=True)
+    rows = []
+    for i, word in enumerate(["EXIT", "OPEN", "Bar"]):
+        save_srgb_png(root / "high" / f"w{i}.png", _crop(word) / 255.0)
+        rows.append({"name": f"w{i}", "text": word})
+    write_labels(root / "labels.csv", rows)
+    return root
+
+
+def test_gradients_reach_the_unet_and_not_the_recognizer(tmp_path, recognizer):
+    words = WordCrops(_word_folder(tmp_path / "words"), seed=0)
+    crops = words.draw(0, 2)
+    assert all(d.mean() < l.mean() for d, l, _ in crops) and {t for _, _, t in crops} <= {"EXIT", "OPEN", "Bar"}
+    loss_fn = RecognitionLoss(CascadeConfig(one_step=True))
+    model = tiny_model().train()
+    loss = loss_fn(model, tiny_norm(), crops)
+    loss.backward()
+    grads = [p.grad for p in model.parameters()]
+    assert all(g is not None for g in grads) and sum(float(g.abs().sum()) for g in grads) > 0
+    assert all(p.grad is None for p in loss_fn.recognizer.parameters())
+
+
+def test_a_few_training_steps_with_the_recognition_loss(tmp_path):
+    folder = _word_folder(tmp_path / "words")
+    trainer = train(tiny_config(tmp_path / "run", steps=2, recognition_weight=0.1, recognition_data=str(folder),
+                                recognition_every=1, recognition_crops=2))
+    assert trainer.step == 2
+    logged = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert logged and all(np.isfinite(r["recognition"]) and r["recognition"] > 0 for r in logged)
