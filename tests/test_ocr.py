@@ -89,3 +89,11 @@ def test_resolve_device():
     if not torch.cuda.is_available():
         with pytest.raises(DidOcrError, match="no CUDA device is available"):
             resolve_device("cuda")
+
+
+def test_detection_on_a_capped_copy_gives_boxes_in_full_resolution(ocr_reader):
+    img = np.repeat(np.repeat(render_text("EXIT"), 3, axis=0), 3, axis=1)  # 288x960, letters ~90 px tall
+    full = ocr_reader.read_words(img)
+    capped = ocr_reader.read_words(img, detect_side=480)  # the detector sees a half-size copy
+    assert [w.text.upper() for w in capped] == [w.text.upper() for w in full] == ["EXIT"]
+    assert abs(capped[0].right - full[0].right) < 15 and capped[0].right > 480  # coordinates of the full image

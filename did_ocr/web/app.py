@@ -43,6 +43,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 DEFAULT_MAX_BYTES = 40 * 1024 * 1024
 #: requests that may wait for the worker by default
 DEFAULT_QUEUE = 8
+#: oversized bodies up to this size are read (and dropped) so that the client gets its 413 answer
+DISCARD_MAX = 512 * 1024 * 1024
 #: longer side of each panel of the annotated picture sent to the page
 PAGE_PANEL_SIDE = 1024
 
@@ -174,6 +176,7 @@ def create_app(service: ReadService) -> FastAPI:
     async def read(request: Request) -> JSONResponse:
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:  # + room for the form's own fields
+            await _discard(request, int(declared))
             raise Problem(413, f"upload of {int(declared):,} bytes is over the limit of {limit:,}; send a smaller photo")
         try:
             form = await request.form(max_files=1, max_fields=8)
@@ -192,6 +195,19 @@ def create_app(service: ReadService) -> FastAPI:
         return JSONResponse(await service.read(enhancer, filename, data, annotate))
 
     return app
+
+
+async def _discard(request: Request, declared: int) -> None:
+    """Read an oversized body without keeping it, so that the client, still sending, gets the 413.
+
+    (Answering before the body is read makes many clients see a reset
+    connection instead of the answer.) Bodies over :data:`DISCARD_MAX` are
+    not read: the connection is closed on them.
+    """
+    if declared > DISCARD_MAX:
+        return
+    async for _ in request.stream():
+        pass
 
 
 def _version() -> str:
