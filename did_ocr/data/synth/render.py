@@ -83,8 +83,9 @@ def _contrasting(rng: np.random.Generator, against: np.ndarray, min_diff: float 
     return np.full(3, 0.05 if base > 0.5 else 0.95)
 
 
-def _background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
-    """Float RGB background in [0, 1]: flat, gradient, texture or photo."""
+def render_background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """Float sRGB background in [0, 1] with no text: flat, gradient, texture or photo (also used to count
+    the words enhancers make up where there are none: benchmarks/false_words.py)."""
     kind = rng.choice(4, p=[0.2, 0.25, 0.2, 0.35])
     if kind == 0:
         return np.broadcast_to(_colour(rng), (h, w, 3)).copy()
@@ -169,7 +170,7 @@ def _rgb8(c: np.ndarray) -> tuple[int, int, int]:
 def _panel_scene(rng: np.random.Generator, h: int, w: int, lines: list[str], panel: np.ndarray,
                  ink: np.ndarray, frac_w: float, frac_h: float, max_size: int, border: bool) -> Image.Image | None:
     """A panel (sign, plate, label) of relative size frac_w x frac_h on a background, text inside."""
-    img = _to_pil(_background(rng, h, w))
+    img = _to_pil(render_background(rng, h, w))
     draw = ImageDraw.Draw(img)
     pw, ph = int(w * frac_w), int(h * frac_h)
     px, py = int(rng.integers(0, w - pw + 1)), int(rng.integers(0, h - ph + 1))
@@ -209,7 +210,7 @@ def _label(rng, h, w):
 
 def _shopfront(rng, h, w):
     lines = [textgen.line(rng, 2) for _ in range(int(rng.integers(1, 3)))]
-    img = _to_pil(_background(rng, h, w) * rng.uniform(0.15, 0.5))
+    img = _to_pil(render_background(rng, h, w) * rng.uniform(0.15, 0.5))
     ink = _colour(rng, 0.55, 1.0)
     font = _fit_font(_pick_font(rng), lines, w * 0.9, h * 0.8, int(h * 0.4))
     if font is None:
@@ -223,7 +224,7 @@ def _shopfront(rng, h, w):
 
 def _document(rng, h, w):
     paper = np.array([0.93, 0.92, 0.88]) * rng.uniform(0.8, 1.0)
-    img = _to_pil(np.broadcast_to(paper, (h, w, 3)) * (0.9 + 0.1 * _background(rng, h, w)))
+    img = _to_pil(np.broadcast_to(paper, (h, w, 3)) * (0.9 + 0.1 * render_background(rng, h, w)))
     ink = _colour(rng, 0.0, 0.25)
     size = int(rng.integers(max(10, h // 22), max(12, h // 9)))
     font_path = _pick_font(rng)
