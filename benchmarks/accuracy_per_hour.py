@@ -16,9 +16,10 @@ know their wall time, recorded as such). Writes a CSV and a plot beside it.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 from pathlib import Path
+
+from did_ocr.fileio import atomic_write_csv
 
 from did_ocr.enhancers.base import DEFAULT_QUALITY
 
@@ -88,10 +89,7 @@ def main() -> None:
                     row = {**base, "dataset": name, "images": limit, "level": level, "word_accuracy": round(value, 4)}
                     rows.append(row)
                     print(json.dumps(row), flush=True)
-    with open(args.out, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    atomic_write_csv(args.out, rows)
     plot(rows, Path(args.out).with_suffix(".png"))
 
 

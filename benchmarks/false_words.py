@@ -20,10 +20,11 @@ blank wall. This counts the words read on scenes without text, per enhancer
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 from collections import Counter
 from pathlib import Path
+
+from did_ocr.fileio import atomic_write_csv
 
 import numpy as np
 from tqdm import tqdm
@@ -95,10 +96,7 @@ def main() -> None:
                    "images_with_false_words": images_with}
             rows.append(row)
             print(json.dumps(row), flush=True)
-    with open(args.out, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    atomic_write_csv(args.out, rows)
 
 
 if __name__ == "__main__":

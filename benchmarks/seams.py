@@ -14,10 +14,11 @@ crops: dark capture brightened, butted, overlapping, clean).
 from __future__ import annotations
 
 import argparse
-import csv
 import time
 from dataclasses import replace
 from pathlib import Path
+
+from did_ocr.fileio import atomic_write_csv
 
 import numpy as np
 import torch
@@ -74,10 +75,7 @@ def main() -> None:
             row_panels.append(to_uint8(srgb.permute(1, 2, 0).numpy()[crop]))
         row_panels.append(clean[crop])
         panels.append(row_panels)
-    with open(args.out, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    atomic_write_csv(args.out, rows)
     titles = ["dark, gain"] + [f"did, overlap {o}" + (" (published)" if o == 0 else "") for o in overlaps] + ["clean"]
     from PIL import Image
 

@@ -19,7 +19,6 @@ speed-ups as ratios measured in this run.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
@@ -29,6 +28,8 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+
+from did_ocr.fileio import atomic_write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 MODES = ("reference", "batched", "fast", "onestep")
@@ -98,10 +99,7 @@ def main() -> None:
         r["speedup_vs_batched"] = round(full["seconds"] / r["seconds"], 2) if full else ""
         r["machine"] = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    atomic_write_csv(args.out, rows)
     print("\n| size | mode | seconds | network evals | windows/s | peak MB | x reference | x batched |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:

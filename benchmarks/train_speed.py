@@ -10,11 +10,12 @@ benchmarks/results/train_speed.csv.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import tempfile
 import time
 from pathlib import Path
+
+from did_ocr.fileio import atomic_write_csv
 
 import torch
 
@@ -52,10 +53,7 @@ def main() -> None:
         row = measure(size, args.steps, args.perceptual, args.threads)
         rows.append(row)
         print(row, flush=True)
-    with open(args.out, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    atomic_write_csv(args.out, rows)
 
 
 if __name__ == "__main__":

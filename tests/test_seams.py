@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from did_ocr.capture.colorspace import linear_to_srgb, srgb_to_linear
+from did_ocr.capture.colorspace import linear_to_srgb
 from did_ocr.data.synth.simulate import sample_params, simulate_capture
 from did_ocr.diffusion.cascade import reconstruct
 from did_ocr.diffusion.windows import WINDOW, seam_ratio
