@@ -20,8 +20,9 @@ medium, else large) and overall; the enhancer is applied once per image and
 its output read at every setting.
 
 ``speed``: seconds and peak memory (max RSS) of the `did-ocr read` command,
-default settings, one process per measurement, at each ``--sizes``, with
-the machine's load average recorded beside each row.
+default settings (or ``--read-args``), one process per measurement, at
+each ``--sizes``, with the machine's load average recorded beside each row.
+Rows are appended to ``--out`` (so that runs with other settings add up).
 
     python benchmarks/large_photos.py accuracy --enhancers gain,did --sides 2560,1600,1280,1024
     python benchmarks/large_photos.py speed --sizes 640x480,1920x1080,4000x3000
@@ -126,17 +127,19 @@ def accuracy(args: argparse.Namespace) -> None:
     from did_ocr.ocr.reader import get_reader
 
     torch.set_num_threads(args.threads)
-    photos = [synthetic_photo(i) for i in range(args.n_synth)]
+    sources = [lambda i=i: [synthetic_photo(i)] for i in range(args.n_synth)]
     if args.svt and Path(args.svt).is_dir():
-        photos += svt_photos(Path(args.svt), args.n_svt)
+        sources += [lambda i=i: svt_photos(Path(args.svt), i + 1)[i:] for i in range(args.n_svt)]
     sides = [int(s) for s in args.sides.split(",")]
+    names = args.enhancers.split(",")
+    enhancers = {name: build_enhancer(name, device="cpu") for name in names}
     reader = get_reader("cpu")
     tally: dict[tuple, list[float]] = {}
-    bar = tqdm(total=len(photos) * len(sides) * len(args.enhancers.split(",")), desc="large photos", unit="read")
-    for name in args.enhancers.split(","):
-        enhancer = build_enhancer(name, device="cpu")
-        for photo in photos:
-            enhanced = enhancer.enhance(photo.capture, seed=0)
+    bar = tqdm(total=len(sources) * len(sides) * len(names), desc="large photos", unit="read")
+    for make in sources:  # photos made one at a time: each is read with every enhancer and setting, then dropped
+        photo = make()[0]
+        for name in names:
+            enhanced = enhancers[name].enhance(photo.capture, seed=0)
             for side in sides:
                 t0 = time.perf_counter()
                 predicted = " ".join(w.text for w in reader.read_words(enhanced, side))
@@ -151,12 +154,19 @@ def accuracy(args: argparse.Namespace) -> None:
                         entry[2] += seconds
                         entry[3] += 1
                 bar.update(1)
+        _write_tally(Path(args.out), tally, args.threads)  # after every photo: a stopped run keeps what it measured
     bar.close()
-    rows = [{"source": src, "enhancer": enh, "detect_side": side, "text_size": bucket, "words": total,
-             "found": found, "word_accuracy": round(100 * found / total, 1) if total else "",
+
+
+def _write_tally(out: Path, tally: dict[tuple, list[float]], threads: int) -> None:
+    """Aggregates only (per source, enhancer, setting, text size): no per-image rows, no words."""
+    counts = {key[:3]: n for key, (_, _, _, n) in tally.items() if key[3] == "all"}
+    rows = [{"source": src, "enhancer": enh, "detect_side": side, "text_size": bucket,
+             "images": counts[(src, enh, side)], "words": total, "found": found,
+             "word_accuracy": round(100 * found / total, 1) if total else "",
              "ocr_seconds_mean": round(secs / n, 2) if n else ""}
             for (src, enh, side, bucket), (found, total, secs, n) in tally.items()]
-    _write(Path(args.out), rows, {"threads": args.threads, "load": os.getloadavg(), "images": len(photos)})
+    _write(out, rows, {"threads": threads, "load_1_5_15min": os.getloadavg()})
 
 
 def speed(args: argparse.Namespace) -> None:
@@ -173,7 +183,8 @@ def speed(args: argparse.Namespace) -> None:
             path = Path(tmp) / f"dark_{size}.png"
             Image.fromarray(linear_to_srgb8(photo.capture)).save(path)
             for enhancer in args.enhancers.split(","):
-                command = [str(ROOT / ".venv" / "bin" / "did-ocr"), "read", str(path), "--json", "-e", enhancer]
+                command = [str(ROOT / ".venv" / "bin" / "did-ocr"), "read", str(path), "--json", "-e", enhancer,
+                           *args.read_args.split()]
                 load_before = os.getloadavg()[0]
                 t0 = time.perf_counter()
                 done = subprocess.run(["/usr/bin/time", "-f", "%M", *command], capture_output=True, text=True)
@@ -182,13 +193,13 @@ def speed(args: argparse.Namespace) -> None:
                 answer = json.loads(done.stdout)[0]
                 truth = " ".join(wd for wd, _ in photo.words)
                 score = word_score(truth, answer.get("text", ""))
-                rows.append({"size": size, "enhancer": enhancer, "seconds": round(seconds, 2),
+                rows.append({"size": size, "enhancer": enhancer, "read_args": args.read_args, "seconds": round(seconds, 2),
                              "read_s": round(answer["timings"].get("enhance_s", 0) + answer["timings"].get("ocr_s", 0), 2),
                              "peak_rss_mb": round(peak_mb), "words_found": score.found, "words": score.total,
                              "load_1min_before": round(load_before, 2), "load_1min_after": round(os.getloadavg()[0], 2),
                              "omp_threads": os.environ.get("OMP_NUM_THREADS", "default")})
                 print(json.dumps(rows[-1]), flush=True)
-    _write(Path(args.out), rows, {})
+    _write(Path(args.out), rows, {}, append=True)
 
 
 def _small_photo(h: int, w: int) -> LargePhoto:
@@ -198,11 +209,13 @@ def _small_photo(h: int, w: int) -> LargePhoto:
     return LargePhoto("synthetic", sample.dark_linear, [(wd, "") for wd in sample.scene.text.split()])
 
 
-def _write(out: Path, rows: list[dict], meta: dict) -> None:
+def _write(out: Path, rows: list[dict], meta: dict, append: bool = False) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", newline="", encoding="utf-8") as f:
+    adding = append and out.exists()
+    with open(out, "a" if adding else "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
+        if not adding:
+            writer.writeheader()
         writer.writerows(rows)
     info = {**meta, "machine": platform.platform(), "cpus": os.cpu_count(), "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
             "command": " ".join(sys.argv)}
@@ -224,6 +237,7 @@ def main() -> None:
     spd = sub.add_parser("speed")
     spd.add_argument("--sizes", default="640x480,1920x1080,4000x3000")
     spd.add_argument("--enhancers", default="did")
+    spd.add_argument("--read-args", default="", help="more options for did-ocr read, e.g. '--detect-side 2560'")
     spd.add_argument("--out", default=str(RESULTS / "large_read.csv"))
     args = parser.parse_args()
     if args.what == "accuracy":

@@ -88,6 +88,17 @@ def resolve_enhancer(enhancer: str, model: str | None, quality: str | None,
     return enhancer, did_opts
 
 
+def detect_side_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--detect-side: the longer side of the copy the text detector sees (read, serve)."""
+    from did_ocr.reading.pipeline import DETECT_SIDE, MIN_DETECT_SIDE
+
+    return click.option("--detect-side", type=click.IntRange(min=MIN_DETECT_SIDE), default=DETECT_SIDE,
+                        show_default=True,
+                        help="The text detector sees a copy of the enhanced image whose longer side is at most N; "
+                             "the words are read from the full-resolution image. Larger finds smaller text in "
+                             "big photos, at more time and memory.")(func)
+
+
 def recursive_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """-r/--recursive: folder arguments include their subfolders."""
     return click.option("--recursive", "-r", is_flag=True,

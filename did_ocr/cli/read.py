@@ -16,8 +16,9 @@ from typing import Any
 
 import click
 
-from did_ocr.cli.common import (Processed, Stopwatch, build_from_options, enhancer_options, exit_if_failed,
-                                expand_inputs, for_each_input, input_bytes, output_names, recursive_option, say)
+from did_ocr.cli.common import (Processed, Stopwatch, build_from_options, detect_side_option, enhancer_options,
+                                exit_if_failed, expand_inputs, for_each_input, input_bytes, output_names,
+                                recursive_option, say)
 
 
 @click.command()
@@ -30,12 +31,13 @@ from did_ocr.cli.common import (Processed, Stopwatch, build_from_options, enhanc
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: per file, the lines with confidence and box, and timings.")
 @click.option("--save-enhanced", type=click.Path(file_okay=False), default=None,
               help="Also write each enhanced image as a PNG into this folder.")
+@detect_side_option
 @click.option("--annotate", type=click.Path(file_okay=False), default=None,
               help="Also write, per input, the dark capture and the reconstruction side by side with each "
                    "recognized box, its words and confidence drawn (PNG) into this folder.")
 def read(images: tuple[str, ...], enhancer: str, device: str, seed: int, linear: bool, model: str | None,
          quality: str | None, max_side: int | None, recursive: bool, samples: int, as_json: bool,
-         save_enhanced: str | None, annotate: str | None) -> None:
+         save_enhanced: str | None, detect_side: int, annotate: str | None) -> None:
     """Read the text in dark photos IMAGES (PNG, JPEG, TIFF, BMP, WebP, HEIC, AVIF or camera RAW).
 
     A folder reads every supported image in it (sorted; -r: subfolders too);
@@ -47,7 +49,7 @@ def read(images: tuple[str, ...], enhancer: str, device: str, seed: int, linear:
     from did_ocr.reading.pipeline import Pipeline
 
     inputs = expand_inputs(images, recursive)
-    pipeline = Pipeline.build(build_from_options(enhancer, device, model, quality, max_side), device)
+    pipeline = Pipeline.build(build_from_options(enhancer, device, model, quality, max_side), device, detect_side)
     saved = output_names(inputs, save_enhanced) if save_enhanced else {}
     drawn = output_names(inputs, annotate) if annotate else {}
 

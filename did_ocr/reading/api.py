@@ -26,7 +26,7 @@ import numpy as np
 
 from did_ocr.errors import InputError
 from did_ocr.ocr.reader import OcrLine, OcrWord
-from did_ocr.reading.pipeline import Pipeline, Reading
+from did_ocr.reading.pipeline import DETECT_SIDE, Pipeline, Reading
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -87,12 +87,13 @@ class Reader:
     """Reads text from dark photos; build once (it loads DiD and EasyOCR), call :meth:`read` many times.
 
     ``enhancer``: ``did`` (default) or any name ``did-ocr read --enhancer``
-    takes; ``model``, ``quality`` and ``max_side`` apply to the DiD enhancers.
+    takes; ``model``, ``quality`` and ``max_side`` apply to the DiD enhancers;
+    ``detect_side`` is ``read --detect-side``.
     """
 
     def __init__(self, enhancer: str = "did", device: str = "auto", model: str | os.PathLike[str] | None = None,
-                 quality: str | None = None, max_side: int | None = None) -> None:
-        self.pipeline = Pipeline.build(enhancer, device, model=None if model is None else str(model),
+                 quality: str | None = None, max_side: int | None = None, detect_side: int = DETECT_SIDE) -> None:
+        self.pipeline = Pipeline.build(enhancer, device, detect_side, model=None if model is None else str(model),
                                        quality=quality, max_side=max_side)
 
     @property

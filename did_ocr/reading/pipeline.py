@@ -28,6 +28,8 @@ from did_ocr.ocr.reader import DEFAULT_DETECT_SIDE, OcrLine, OcrWord, TextReader
 
 #: longer side of the copy the text detector sees (the recognizer reads the full-resolution image)
 DETECT_SIDE = DEFAULT_DETECT_SIDE
+#: below this the detector sees too little to find ordinary text
+MIN_DETECT_SIDE = 256
 #: the settings that belong to DiD only (a classical enhancer has no use for them)
 DID_ONLY_OPTIONS = ("model", "quality", "max_side")
 
@@ -81,12 +83,16 @@ class Pipeline:
         self.detect_side = detect_side
 
     @classmethod
-    def build(cls, enhancer: str | Enhancer = "did", device: str = "auto", **options: Any) -> "Pipeline":
+    def build(cls, enhancer: str | Enhancer = "did", device: str = "auto", detect_side: int = DETECT_SIDE,
+              **options: Any) -> "Pipeline":
         """A pipeline around an enhancer (a built one, or a name built with ``options``) and the process's reader."""
         from did_ocr.ocr.reader import get_reader
 
+        if detect_side < MIN_DETECT_SIDE:
+            raise DidOcrError(f"detect side {detect_side} is too small; use at least {MIN_DETECT_SIDE} "
+                              f"(default {DETECT_SIDE})")
         built = enhancer if isinstance(enhancer, Enhancer) else make_enhancer(enhancer, device, **options)
-        return cls(built, get_reader(device))
+        return cls(built, get_reader(device), detect_side)
 
     @property
     def name(self) -> str:

@@ -36,7 +36,7 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from did_ocr.capture.load import TooManyPixelsError, UnsupportedImageError
 from did_ocr.errors import DidOcrError
-from did_ocr.reading.pipeline import Pipeline
+from did_ocr.reading.pipeline import DETECT_SIDE, Pipeline
 
 STATIC = Path(__file__).resolve().parent / "static"
 #: largest upload accepted by default (a 12-megapixel phone JPEG is 3-8 MB, a 16-bit TIFF of it ~70 MB)
@@ -59,6 +59,7 @@ class ServeConfig:
     max_bytes: int = DEFAULT_MAX_BYTES
     queue: int = DEFAULT_QUEUE
     seed: int = 0
+    detect_side: int = DETECT_SIDE
 
 
 class Problem(Exception):
@@ -103,7 +104,8 @@ class ReadService:
         with self._lock:
             if name not in self._pipelines:
                 options = (self.config.options or {}) if name.startswith("did") else {}
-                self._pipelines[name] = self._build(name, self.config.device, **options)
+                self._pipelines[name] = self._build(name, self.config.device, detect_side=self.config.detect_side,
+                                                    **options)
             return self._pipelines[name]
 
     def _read(self, name: str, filename: str, data: bytes, annotate: bool) -> dict[str, Any]:
