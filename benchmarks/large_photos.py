@@ -179,7 +179,7 @@ def speed(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="did-ocr-large-") as tmp:
         for size in args.sizes.split(","):
             w, h = (int(v) for v in size.split("x"))
-            photo = synthetic_photo(0, size=(h, w)) if h >= 1000 else _small_photo(h, w)
+            photo = synthetic_photo(0, size=(h, w)) if min(h, w) >= 3000 else _small_photo(h, w)
             path = Path(tmp) / f"dark_{size}.png"
             Image.fromarray(linear_to_srgb8(photo.capture)).save(path)
             for enhancer in args.enhancers.split(","):

@@ -198,3 +198,8 @@ def test_annotate_writes_capture_and_reconstruction_side_by_side(tmp_path, ocr_r
     (x0, y0), (x1, y1) = record["lines"][0]["box"][0], record["lines"][0]["box"][2]
     assert drawn[int(y0):int(y1) + 1, int(x0) - 2:int(x0) + 3].any()  # the box's left edge
     assert not drawn[int(y0) + 6:int(y1) - 6, int(x0) + 8:int(x1) - 8].any()  # the words themselves stay visible
+
+
+def test_detect_side_below_the_minimum_is_refused_before_any_work(tmp_path):
+    result = run("read", tmp_path / "none.png", "--detect-side", "100")
+    assert result.exit_code == 2 and "--detect-side" in result.output and "Traceback" not in result.output
