@@ -49,7 +49,7 @@ def test_ablations_run_and_count_evaluations():
     _, full = reconstruct(model, norm, img, CascadeConfig(steps=4), seed=0)
     _, one = reconstruct(model, norm, img, CascadeConfig(one_step=True), seed=0)
     _, single = reconstruct(model, norm, img, CascadeConfig(steps=4, cascade=False), seed=0)
-    # scale 0, then 3x3 windows overlapping by 4 px over 64x64 (butted: 2x2)
+    # scale 0, then 3x3 windows overlapping by 8 px over 64x64 (butted: 2x2)
     assert one.network_evaluations == one.windows == 1 + 9
     _, butted = reconstruct(model, norm, img, CascadeConfig(one_step=True, overlap=0), seed=0)
     assert butted.windows == 1 + 4

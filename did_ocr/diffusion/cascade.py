@@ -56,7 +56,7 @@ class CascadeConfig:
     fast_steps: int = 6
     fast_ilvr_steps: int = 1
     harmonize: bool = True  # take the low frequencies of every upper scale from scale 0 (global consistency)
-    overlap: int = 4  # pixels shared by neighbouring windows at upper scales, cross-faded (0: butted, as published)
+    overlap: int = 8  # pixels shared by neighbouring windows at upper scales, cross-faded (0: butted, as published)
     chunk: int = 256  # windows per network batch
     dtype: str = "float32"  # "float64" only to reproduce the reference implementation's arithmetic
 
