@@ -74,7 +74,9 @@ def main() -> None:
             _, meta = read_checkpoint(model)
             train = meta.get("train", {})
             cpu = meta.get("cpu_seconds")
-            base = {"run": target.stem if target.is_file() else target.name, "model": model.name,
+            # a model file is named by its folder too: runs' files are all called model.safetensors
+            run = f"{target.parent.name}_{target.stem}" if target.is_file() else target.name
+            base = {"run": run, "model": model.name,
                     "size": train.get("size"), "step": meta.get("step"), "patches_seen": meta.get("patches_seen"),
                     "cpu_hours": round(cpu / 3600, 3) if cpu is not None else None,
                     "wall_hours": round(meta.get("wall_seconds", 0) / 3600, 3),
