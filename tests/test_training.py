@@ -4,7 +4,6 @@ import os
 import socket
 import subprocess
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from did_ocr.model.checkpoint import load_model, read_checkpoint, save_checkpoin
 from did_ocr.training.batches import training_windows
 from did_ocr.training.losses import edm_loss
 from did_ocr.training.pairs import SyntheticPairs
-from did_ocr.training.trainer import TrainConfig, Trainer, train
+from did_ocr.training.trainer import TrainConfig, train
 from tests.helpers import TINY_UNET, tiny_model, tiny_norm
 
 

@@ -49,6 +49,22 @@ def step_rng(seed: int, rank: int, step: int, stream: int = 0) -> np.random.Gene
     return np.random.default_rng(np.random.SeedSequence([seed, rank, step, stream]))
 
 
+class LevelMix:
+    """How often each light level is drawn for a simulated training capture (one place for every source)."""
+
+    def __init__(self, weights: dict[str, float] | None = None) -> None:
+        weights = weights or TRAIN_LEVEL_WEIGHTS
+        self.names = list(weights)
+        total = sum(weights.values())
+        self.p = np.array([weights[k] / total for k in self.names])
+
+    def draw(self, rng: np.random.Generator) -> str:
+        return self.names[rng.choice(len(self.names), p=self.p)]
+
+    def describe(self) -> dict[str, float]:
+        return dict(zip(self.names, self.p.round(4).tolist()))
+
+
 @dataclass
 class _Slot:
     scene_id: int
@@ -61,15 +77,12 @@ class SyntheticPairs:
     def __init__(self, seed: int = 0, rank: int = 0, pool: int = 384, refresh: int = 2,
                  levels: dict[str, float] | None = None) -> None:
         self.seed, self.rank, self.pool, self.refresh = seed, rank, pool, refresh
-        weights = levels or TRAIN_LEVEL_WEIGHTS
-        self.level_names = list(weights)
-        total = sum(weights.values())
-        self.level_p = np.array([weights[k] / total for k in self.level_names])
+        self.levels = LevelMix(levels)
         self._slots: dict[int, _Slot] = {}
 
     def describe(self) -> dict:
         return {"kind": "synthetic", "seed": self.seed, "pool": self.pool, "refresh": self.refresh,
-                "levels": dict(zip(self.level_names, self.level_p.round(4).tolist()))}
+                "levels": self.levels.describe()}
 
     def _scene(self, scene_id: int) -> np.ndarray:
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, self.rank, 1_000_003, scene_id]))
@@ -94,8 +107,7 @@ class SyntheticPairs:
         dark, light = [], []
         for slot in slots:
             clean = self._clean(int(slot), step)
-            level = self.level_names[rng.choice(len(self.level_names), p=self.level_p)]
-            params = sample_params(rng, level)
+            params = sample_params(rng, self.levels.draw(rng))
             dark.append(simulate_capture(clean, params, rng))
             light.append(srgb_to_linear(clean.astype(np.float32) / 255.0))
         return _to_tensor(dark), _to_tensor(light)
@@ -174,9 +186,7 @@ class DarkenedImages:
         if not paths:
             raise DatasetError(f"{root}: no well-lit images to darken (give a folder of images or a dataset with high/)")
         self.root, self.seed, self.rank = str(root), seed, rank
-        weights = levels or TRAIN_LEVEL_WEIGHTS
-        self.level_names = list(weights)
-        self.level_p = np.array([weights[k] for k in self.level_names]) / sum(weights.values())
+        self.levels = LevelMix(levels)
         self.images: list[np.ndarray] = []
         self.skipped: list[str] = []
         for path in tqdm(paths, desc="loading images", unit="img", disable=rank != 0):
@@ -193,7 +203,7 @@ class DarkenedImages:
 
     def describe(self) -> dict:
         return {"kind": "darkened", "root": self.root, "images": len(self.images), "word_crops": len(self.small),
-                "levels": dict(zip(self.level_names, self.level_p.round(4).tolist()))}
+                "levels": self.levels.describe()}
 
     def _view(self, rng: np.random.Generator) -> np.ndarray:
         """One 256x256 linear float32 view: a rescaled crop of a photo or a mosaic of word crops."""
@@ -214,7 +224,7 @@ class DarkenedImages:
         dark, light = [], []
         for _ in range(batch):
             view = np.clip(self._view(rng), 0.0, 1.0)
-            params = sample_params(rng, self.level_names[rng.choice(len(self.level_names), p=self.level_p)])
+            params = sample_params(rng, self.levels.draw(rng))
             dark.append(quantize(expose(view, params, rng), params.encoding))
             light.append(view)
         return _to_tensor(dark), _to_tensor(light)

@@ -28,12 +28,12 @@ from torch import nn
 from torch.nn import functional as F
 
 from did_ocr.capture.colorspace import linear_to_srgb
-from did_ocr.data.synth.simulate import TRAIN_LEVEL_WEIGHTS, expose, quantize, sample_params
+from did_ocr.data.synth.simulate import expose, quantize, sample_params
 from did_ocr.diffusion.cascade import CascadeConfig, reconstruct_differentiable
 from did_ocr.errors import DatasetError, DidOcrError
 from did_ocr.model.precond import EDMPrecond
 from did_ocr.model.tail_norm import TailNorm
-from did_ocr.training.pairs import step_rng
+from did_ocr.training.pairs import LevelMix, step_rng
 
 RECOGNIZER_FILE = "english_g2.pth"
 #: english_g2's character set (easyocr/config.py); CTC index 0 is the blank
@@ -110,8 +110,7 @@ class WordCrops:
                                "(needs high/ images and a labels.csv naming their words)")
         self.root, self.seed, self.rank = str(root), seed, rank
         self.crops = [(load_capture(path).astype(np.float16), text) for path, text in named[: max_images or None]]
-        self.level_names = list(TRAIN_LEVEL_WEIGHTS)
-        self.level_p = np.array([TRAIN_LEVEL_WEIGHTS[k] for k in self.level_names]) / sum(TRAIN_LEVEL_WEIGHTS.values())
+        self.levels = LevelMix()
 
     def describe(self) -> dict:
         return {"kind": "word_crops", "root": self.root, "crops": len(self.crops)}
@@ -123,7 +122,7 @@ class WordCrops:
         for idx in rng.integers(0, len(self.crops), size=count):
             light, text = self.crops[int(idx)]
             light = np.clip(light.astype(np.float32), 0.0, 1.0)
-            params = sample_params(rng, self.level_names[rng.choice(len(self.level_names), p=self.level_p)])
+            params = sample_params(rng, self.levels.draw(rng))
             dark = quantize(expose(light, params, rng), params.encoding)
             out.append((torch.from_numpy(dark).permute(2, 0, 1), torch.from_numpy(light).permute(2, 0, 1), text))
         return out
