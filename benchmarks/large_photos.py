@@ -195,6 +195,8 @@ def speed(args: argparse.Namespace) -> None:
                 score = word_score(truth, answer.get("text", ""))
                 rows.append({"size": size, "enhancer": enhancer, "read_args": args.read_args, "seconds": round(seconds, 2),
                              "read_s": round(answer["timings"].get("enhance_s", 0) + answer["timings"].get("ocr_s", 0), 2),
+                             **{k: round(answer["timings"].get(k, 0), 2) for k in ("load_s", "enhance_s", "ocr_s")},
+                             "startup_s": round(seconds - answer["timings"].get("total_s", 0), 2),
                              "peak_rss_mb": round(peak_mb), "words_found": score.found, "words": score.total,
                              "load_1min_before": round(load_before, 2), "load_1min_after": round(os.getloadavg()[0], 2),
                              "omp_threads": os.environ.get("OMP_NUM_THREADS", "default")})

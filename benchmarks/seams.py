@@ -2,13 +2,17 @@
 
 Photos shipped inside scikit-image (no outside data), darkened by the capture
 simulation at ``dark``, reconstructed with the shipped model and the default
-sampling at several window overlaps. For each: the seam ratio (mean step
-across window edges / mean step elsewhere; :func:`did_ocr.diffusion.windows.seam_ratio`;
-the clean photo's own ratio is the target), PSNR against the clean photo,
-windows sampled and seconds. Writes ``seams.csv`` and ``seams.png`` (zoomed
-crops: dark capture brightened, butted, overlapping, clean).
+sampling at several window overlaps and with or without the scale-to-scale
+consistency (``OVERLAP/CONSISTENCY`` variants; the default sampling is 8/4).
+For each: the seam ratio (mean step across window edges / mean step
+elsewhere; :func:`did_ocr.diffusion.windows.seam_ratio`; the clean photo's
+own ratio is the target), the blotch ratio (texture a few windows wide where
+the clean photo is flat, over the clean photo's own;
+:func:`did_ocr.diffusion.windows.blotch_ratio`), PSNR against the clean
+photo, windows sampled and seconds. Writes ``seams.csv`` and ``seams.png``
+(zoomed crops: dark capture brightened, each variant, clean).
 
-    .venv/bin/python benchmarks/seams.py --overlaps 0,4,8
+    .venv/bin/python benchmarks/seams.py --variants 0/0,4/0,8/0,8/4
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ def main() -> None:
     from did_ocr.capture.colorspace import linear_to_srgb
     from did_ocr.data.synth.simulate import sample_params, simulate_capture
     from did_ocr.diffusion.cascade import reconstruct
-    from did_ocr.diffusion.windows import WINDOW, seam_ratio
+    from did_ocr.diffusion.windows import WINDOW, blotch_ratio, seam_ratio
     from did_ocr.enhancers.base import DEFAULT_QUALITY
     from did_ocr.enhancers import build_enhancer
     from did_ocr.enhancers.did import DEFAULT_MODEL, QUALITIES
@@ -42,14 +46,14 @@ def main() -> None:
     from did_ocr.model.checkpoint import load_model
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--overlaps", default="0,4,8")
+    parser.add_argument("--variants", default="0/0,8/0,8/4", help="OVERLAP/CONSISTENCY, comma-separated")
     parser.add_argument("--model", default=str(DEFAULT_MODEL))
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", default=str(RESULTS / "seams.csv"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     loaded = load_model(args.model)
-    overlaps = [int(v) for v in args.overlaps.split(",")]
+    variants = [tuple(int(p) for p in v.split("/")) for v in args.variants.split(",")]
     rows, panels = [], []
     for photo in PHOTOS:
         clean = getattr(data, photo)()
@@ -58,14 +62,15 @@ def main() -> None:
         reference = torch.from_numpy(clean.astype(np.float32) / 255.0).permute(2, 0, 1)
         crop = (slice(0, 160), slice(0, 240))
         row_panels = [to_uint8(build_enhancer("gain").enhance(dark)[crop])]
-        for overlap in overlaps:
-            config = replace(QUALITIES[DEFAULT_QUALITY], overlap=overlap)
+        for overlap, consistency in variants:
+            config = replace(QUALITIES[DEFAULT_QUALITY], overlap=overlap, consistency=consistency)
             t0 = time.perf_counter()
             out, stats = reconstruct(loaded.model, loaded.norm, torch.from_numpy(dark).permute(2, 0, 1), config, seed=0)
             seconds = time.perf_counter() - t0
             srgb = linear_to_srgb(out.clamp(0, 1))
             mse = float(((srgb - reference) ** 2).mean())
             rows.append({"photo": photo, "size": f"{clean.shape[1]}x{clean.shape[0]}", "overlap": overlap,
+                         "consistency": consistency, "blotch_ratio": round(blotch_ratio(srgb, reference), 3),
                          "seam_ratio": round(seam_ratio(srgb, WINDOW, overlap), 4),
                          "seam_ratio_32_grid": round(seam_ratio(srgb, WINDOW, 0), 4),
                          "clean_seam_ratio": round(seam_ratio(reference, WINDOW, overlap), 4),
@@ -76,7 +81,8 @@ def main() -> None:
         row_panels.append(clean[crop])
         panels.append(row_panels)
     atomic_write_csv(args.out, rows)
-    titles = ["dark, gain"] + [f"did, overlap {o}" + (" (published)" if o == 0 else "") for o in overlaps] + ["clean"]
+    titles = (["dark, gain"] + [f"did, overlap {o}, consistency {c}" + (" (published)" if o == 0 else "")
+                                for o, c in variants] + ["clean"])
     from PIL import Image
 
     Image.fromarray(make_grid(panels, titles, cell=(320, 480))).save(Path(args.out).with_suffix(".png"))

@@ -52,3 +52,37 @@ def test_overlapping_windows_stitch_back_exactly() -> None:
         assert windows.shape == (2 * nh * nw, 3, WINDOW, WINDOW)
         back = from_windows(windows, 2, *padded.shape[-2:], WINDOW, overlap)
         torch.testing.assert_close(back[..., :70, :45], x)
+
+
+def _drifting_windows(size: int = 128, window: int = 32, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """A flat, slightly textured (1, 3, size, size) image, and the same with a per-window colour
+    offset of a few percent, cross-faded over 8 pixels (no step at any window edge)."""
+    g = torch.Generator().manual_seed(seed)
+    clean = torch.tensor([0.55, 0.6, 0.7]).view(1, 3, 1, 1) + 0.004 * torch.rand(1, 3, size, size, generator=g)
+    n = size // window
+    offsets = 0.06 * (torch.rand(1, 3, n, n, generator=g) - 0.5)
+    drift = torch.nn.functional.interpolate(offsets, scale_factor=window, mode="nearest")
+    drift = torch.nn.functional.avg_pool2d(torch.nn.functional.pad(drift, (4, 4, 4, 4), mode="replicate"), 9, stride=1)
+    return clean, clean + drift
+
+
+def test_blotch_ratio_sees_window_drift_that_has_no_edges() -> None:
+    from did_ocr.diffusion.windows import blotch_ratio
+
+    clean, drifted = _drifting_windows()
+    assert blotch_ratio(clean[0], clean[0]) == pytest.approx(1.0)
+    assert blotch_ratio(drifted[0], clean[0]) > 3.0
+
+
+def test_following_the_parent_scale_removes_window_drift_and_keeps_strokes() -> None:
+    from did_ocr.diffusion.cascade import follow_parent
+    from did_ocr.diffusion.scales import resize
+
+    clean, drifted = _drifting_windows()
+    strokes = torch.zeros_like(clean)
+    strokes[..., :, 40:42] = 0.5  # a 2-pixel stroke, which the half-resolution parent holds only blurred
+    parent = resize(clean + strokes, (64, 64))  # the previous scale: half the resolution, no drift
+    out = follow_parent(drifted + strokes, parent, factor=4)
+    drift_before = (drifted - clean).abs().mean()
+    assert (out - clean - strokes)[..., 8:-8, 8:-8].abs().mean() < 0.35 * drift_before
+    assert float(out[..., 20:100, 40:42].mean() - out[..., 20:100, 46:48].mean()) > 0.3
