@@ -49,14 +49,23 @@ def main() -> None:
     parser.add_argument("--variants", default="0/0,8/0,8/4", help="OVERLAP/CONSISTENCY, comma-separated")
     parser.add_argument("--model", default=str(DEFAULT_MODEL))
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--folder", help="also photos from this folder (e.g. ../shared/data/svt_train/high); "
+                                         "only their means are written, no pixels")
+    parser.add_argument("--limit", type=int, default=6, help="photos taken from --folder (by name)")
     parser.add_argument("--out", default=str(RESULTS / "seams.csv"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     loaded = load_model(args.model)
     variants = [tuple(int(p) for p in v.split("/")) for v in args.variants.split(",")]
     rows, panels = [], []
-    for photo in PHOTOS:
-        clean = getattr(data, photo)()
+    photos = [(name, getattr(data, name)(), True) for name in PHOTOS]
+    if args.folder:
+        from PIL import Image
+
+        files = sorted(p for p in Path(args.folder).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+        photos += [(Path(args.folder).parent.name, np.asarray(Image.open(f).convert("RGB")), False)
+                   for f in files[:args.limit]]
+    for photo, clean, shown in photos:
         rng = np.random.default_rng(0)
         dark = simulate_capture(clean, sample_params(rng, "dark", "srgb8"), rng)
         reference = torch.from_numpy(clean.astype(np.float32) / 255.0).permute(2, 0, 1)
@@ -79,13 +88,28 @@ def main() -> None:
             print(rows[-1], flush=True)
             row_panels.append(to_uint8(srgb.permute(1, 2, 0).numpy()[crop]))
         row_panels.append(clean[crop])
-        panels.append(row_panels)
-    atomic_write_csv(args.out, rows)
+        if shown:
+            panels.append(row_panels)
+    atomic_write_csv(args.out, _folder_means(rows, {name for name, _, shown in photos if not shown}))
     titles = (["dark, gain"] + [f"did, overlap {o}, consistency {c}" + (" (published)" if o == 0 else "")
                                 for o, c in variants] + ["clean"])
     from PIL import Image
 
     Image.fromarray(make_grid(panels, titles, cell=(320, 480))).save(Path(args.out).with_suffix(".png"))
+
+
+def _folder_means(rows: list[dict], folders: set[str]) -> list[dict]:
+    """Rows of named photos as they are; a folder's photos replaced by one mean row per variant."""
+    kept = [r for r in rows if r["photo"] not in folders]
+    for folder in sorted(folders):
+        for variant in dict.fromkeys((r["overlap"], r["consistency"]) for r in rows if r["photo"] == folder):
+            group = [r for r in rows if r["photo"] == folder and (r["overlap"], r["consistency"]) == variant]
+            mean = {k: round(float(np.mean([r[k] for r in group])), 4) for k in group[0]
+                    if k not in ("photo", "size", "overlap", "consistency", "threads", "windows")}
+            kept.append({"photo": f"{folder} (mean of {len(group)})", "size": "various", "overlap": variant[0],
+                         "consistency": variant[1], **mean, "windows": sum(r["windows"] for r in group),
+                         "threads": group[0]["threads"]})
+    return kept
 
 
 if __name__ == "__main__":
