@@ -114,13 +114,14 @@ def seam_ratio(image: torch.Tensor, window: int = WINDOW, overlap: int = 0) -> f
 
 
 def _gaussian_blur(image: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Separable Gaussian blur of a (C, H, W) image (reflect-padded, kernel +-3 sigma)."""
+    """Separable Gaussian blur of a (C, H, W) image (edges reflected, kernel +-3 sigma)."""
     radius = max(1, math.ceil(3 * sigma))
     t = torch.arange(-radius, radius + 1, dtype=image.dtype, device=image.device)
     kernel = torch.exp(-0.5 * (t / sigma) ** 2)
     kernel = kernel / kernel.sum()
     c = image.shape[0]
-    x = F.pad(image.unsqueeze(0), (radius, radius, radius, radius), mode="reflect")
+    mode = "reflect" if radius < min(image.shape[-2:]) else "replicate"  # reflection needs a larger image
+    x = F.pad(image.unsqueeze(0), (radius, radius, radius, radius), mode=mode)
     x = F.conv2d(x, kernel.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
     x = F.conv2d(x, kernel.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
     return x[0]

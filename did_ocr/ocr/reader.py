@@ -36,7 +36,7 @@ _LINE_CENTRE_SLACK = 0.25
 _LINE_MIN_OVERLAP = 0.4
 #: longer side of the copy the text detector (CRAFT) sees (EasyOCR's own default is 2560).
 #: Measured on 12-megapixel photos (README, "Large photos"): with DiD, which reconstructs a
-#: copy capped at 1024 px, 1280 reads as many words as 2560 in 3-4.5x less detector time and
+#: copy capped at 1024 px, 1280 reads as many words as 2560 in about 4x less detector time and
 #: half the memory; an enhancer that works at full resolution (gain) loses some small text
 #: at 1280, which ``--detect-side 2560`` recovers.
 DEFAULT_DETECT_SIDE = 1280
