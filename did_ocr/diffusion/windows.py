@@ -113,20 +113,6 @@ def seam_ratio(image: torch.Tensor, window: int = WINDOW, overlap: int = 0) -> f
     return float(torch.cat(on).mean() / torch.cat(off).mean())
 
 
-def _gaussian_blur(image: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Separable Gaussian blur of a (C, H, W) image (edges reflected, kernel +-3 sigma)."""
-    radius = max(1, math.ceil(3 * sigma))
-    t = torch.arange(-radius, radius + 1, dtype=image.dtype, device=image.device)
-    kernel = torch.exp(-0.5 * (t / sigma) ** 2)
-    kernel = kernel / kernel.sum()
-    c = image.shape[0]
-    mode = "reflect" if radius < min(image.shape[-2:]) else "replicate"  # reflection needs a larger image
-    x = F.pad(image.unsqueeze(0), (radius, radius, radius, radius), mode=mode)
-    x = F.conv2d(x, kernel.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
-    x = F.conv2d(x, kernel.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
-    return x[0]
-
-
 def blotch_ratio(image: torch.Tensor, reference: torch.Tensor, fine: float = 4.0, coarse: float = 16.0,
                  flat_share: float = 0.3) -> float:
     """How much spurious texture a few windows wide an image (C, H, W) has where the clean
@@ -136,12 +122,17 @@ def blotch_ratio(image: torch.Tensor, reference: torch.Tensor, fine: float = 4.0
     Window drift that cross-fades hide from :func:`seam_ratio` (no step at any edge) still shows
     as soft colour blotches in skies and walls; this measures them. About 1 for the clean photo.
     """
+    from did_ocr.imaging.blur import gaussian_blur
+
+    def blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+        return gaussian_blur(x[None], sigma)[0]
+
     gray = reference.mean(dim=0, keepdim=True)
-    mean = _gaussian_blur(gray, 8.0)
-    variance = (_gaussian_blur(gray * gray, 8.0) - mean * mean)[0]
+    mean = blur(gray, 8.0)
+    variance = (blur(gray * gray, 8.0) - mean * mean)[0]
     flat = variance <= torch.quantile(variance.flatten()[::7], flat_share)
 
     def band(x: torch.Tensor) -> torch.Tensor:
-        return (_gaussian_blur(x, fine) - _gaussian_blur(x, coarse)).abs().mean(dim=0)[flat].mean()
+        return (blur(x, fine) - blur(x, coarse)).abs().mean(dim=0)[flat].mean()
 
     return float(band(image) / band(reference))

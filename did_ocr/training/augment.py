@@ -9,21 +9,8 @@ caller-provided torch generator.
 from __future__ import annotations
 
 import torch
-from torch.nn import functional as F
 
-
-def _gaussian_blur(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-    """Per-sample Gaussian blur (B, C, H, W) with per-sample sigma (B,), 5x5 taps."""
-    r = torch.arange(-2, 3, dtype=x.dtype, device=x.device)
-    k1 = torch.exp(-(r[None] ** 2) / (2 * sigma[:, None].clamp(min=1e-3) ** 2))
-    k1 = k1 / k1.sum(dim=1, keepdim=True)
-    b, c, h, w = x.shape
-    y = x.reshape(1, b * c, h, w)
-    kx = k1.repeat_interleave(c, 0)[:, None, None, :]
-    ky = k1.repeat_interleave(c, 0)[:, None, :, None]
-    y = F.conv2d(F.pad(y, (2, 2, 0, 0), mode="reflect"), kx, groups=b * c)
-    y = F.conv2d(F.pad(y, (0, 0, 2, 2), mode="reflect"), ky, groups=b * c)
-    return y.reshape(b, c, h, w)
+from did_ocr.imaging.blur import gaussian_blur
 
 
 def augment_pairs(dark: torch.Tensor, light: torch.Tensor, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -50,7 +37,7 @@ def augment_pairs(dark: torch.Tensor, light: torch.Tensor, g: torch.Generator) -
             if idx.numel() == 0:
                 continue
             both = torch.cat([dark[idx], light[idx]])
-            blurred = _gaussian_blur(both, sigma[idx].repeat(2))
+            blurred = gaussian_blur(both, sigma[idx].repeat(2), radius=2)
             if is_sharpen:
                 k = amount[idx].repeat(2).view(-1, 1, 1, 1)
                 blurred = (both + k * (both - blurred)).clamp(0, 1)
