@@ -14,8 +14,8 @@ from did_ocr.model.checkpoint import load_model, read_checkpoint, save_checkpoin
 from did_ocr.training.batches import training_windows
 from did_ocr.training.losses import edm_loss
 from did_ocr.training.pairs import SyntheticPairs
-from did_ocr.training.trainer import TrainConfig, train
-from tests.helpers import TINY_UNET, tiny_model, tiny_norm
+from did_ocr.training.trainer import TrainConfig, Trainer, train
+from tests.helpers import TINY_UNET, tiny_model, tiny_norm, write_tiny_model
 
 
 def tiny_config(out: Path, steps: int, **kw) -> TrainConfig:
@@ -162,3 +162,13 @@ def test_lpips_loads_the_given_backbone_file_without_downloading(tmp_path, monke
     assert torch.equal(model.net.slice1[0].weight, state["features.0.weight"])
     assert torch.equal(model.net.slice5[-2].weight, state["features.10.weight"])
     assert torch.hub.get_dir() != str(tmp_path)  # the temporary hub directory is gone again
+
+
+def test_a_student_regresses_on_its_teachers_output(tmp_path):
+    teacher = str(write_tiny_model(tmp_path / "teacher.safetensors"))
+    # a student that starts as its teacher has nothing to learn from it, and a lot from the clean windows
+    same = Trainer(tiny_config(tmp_path / "a", steps=1, init=teacher, teacher=teacher, teacher_weight=1.0))
+    clean = Trainer(tiny_config(tmp_path / "b", steps=1, init=teacher, teacher=teacher, teacher_weight=0.0))
+    assert same.norm == load_model(teacher).norm  # the teacher's normalized space, not a refit
+    assert same.train_step()["mse"] < 1e-8
+    assert clean.train_step()["mse"] > 1e-3

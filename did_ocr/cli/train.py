@@ -37,6 +37,11 @@ from did_ocr.device import DEVICE_CHOICES
               help="Apply the recognition loss on every N-th step (each runs whole cascades).")
 @click.option("--recognition-crops", default=4, show_default=True, type=click.IntRange(min=1),
               help="Word crops per recognition step.")
+@click.option("--teacher", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Distil: regress on this trained model's denoised output instead of the clean windows (e.g. "
+                   "--size XS --teacher did_ocr/weights/did_s.safetensors); the run takes the teacher's normalization.")
+@click.option("--teacher-weight", default=1.0, show_default=True, type=click.FloatRange(0, 1),
+              help="Share of the regression target that is the teacher's output (the rest: the clean windows).")
 @click.option("--perceptual", type=click.Choice(["craft", "lpips", "none"]), default="craft", show_default=True,
               help="Perceptual loss: CRAFT text-detector VGG features (offline), real LPIPS (needs AlexNet weights), or none.")
 @click.option("--perceptual-weight", default=0.5, show_default=True, type=float)

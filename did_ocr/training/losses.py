@@ -5,6 +5,8 @@
 
 (Karras et al. 2022, section 5; P_mean = -1.2, P_std = 1.2). The perceptual
 distance P compares sRGB renderings of the denoised and target windows.
+Distillation replaces y in the first term by a trained teacher's D for the
+same noisy input (``--teacher``): a fast small network learns the big one.
 """
 
 from __future__ import annotations
@@ -40,17 +42,21 @@ def sample_sigmas(batch: int, g: torch.Generator, device: torch.device | str = "
 
 def edm_loss(model: EDMPrecond | nn.Module, target: torch.Tensor, cond: torch.Tensor, sigma: torch.Tensor,
              noise: torch.Tensor, perceptual: nn.Module | None = None, perceptual_weight: float = 0.0,
-             to_linear: Callable[[torch.Tensor], torch.Tensor] | None = None) -> tuple[torch.Tensor, dict[str, float]]:
+             to_linear: Callable[[torch.Tensor], torch.Tensor] | None = None,
+             goal: torch.Tensor | None = None) -> tuple[torch.Tensor, dict[str, float]]:
     """Mean loss over the batch and its parts (for logging).
 
     ``to_linear`` maps model space to linear RGB (the tail-norm inverse) for
-    the perceptual term.
+    the perceptual term. ``goal``: what the weighted error pulls D towards
+    (default: the clean ``target``; a teacher's denoised output when
+    distilling, :func:`distillation_goal`); the perceptual term always
+    compares with the clean target.
     """
     sd = _sigma_data(model)
     s = sigma.view(-1, 1, 1, 1)
     denoised = model(target + s * noise, sigma, cond)
     weight = (s ** 2 + sd ** 2) / (s * sd) ** 2
-    mse = (weight * (denoised - target) ** 2).mean(dim=(1, 2, 3))
+    mse = (weight * (denoised - (target if goal is None else goal)) ** 2).mean(dim=(1, 2, 3))
     loss = mse
     parts = {"mse": float(mse.mean().detach())}
     if perceptual is not None and perceptual_weight > 0:
@@ -60,6 +66,20 @@ def edm_loss(model: EDMPrecond | nn.Module, target: torch.Tensor, cond: torch.Te
         loss = loss + perceptual_weight * p
         parts["perceptual"] = float(p.mean().detach())
     return loss.mean(), parts
+
+
+@torch.no_grad()
+def distillation_goal(teacher: nn.Module, target: torch.Tensor, cond: torch.Tensor, sigma: torch.Tensor,
+                      noise: torch.Tensor, weight: float = 1.0) -> torch.Tensor:
+    """The regression goal of a student: ``weight`` of the teacher's denoised output for the very same
+    noisy input, the rest the clean target.
+
+    A teacher's D is its estimate of E[clean | noisy, cond]: a target without
+    the irreducible spread of single clean windows, which a small network can
+    learn from in fewer steps (and can at best equal).
+    """
+    taught = teacher(target + sigma.view(-1, 1, 1, 1) * noise, sigma, cond)
+    return weight * taught + (1 - weight) * target
 
 
 def _sigma_data(model: nn.Module) -> float:

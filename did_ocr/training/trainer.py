@@ -30,13 +30,14 @@ from torch import nn
 from did_ocr.device import resolve_device
 from did_ocr.diffusion.conditions import check_network_channels
 from did_ocr.errors import CheckpointError, DidOcrError
-from did_ocr.model.checkpoint import build_model, export_inference, load_state, prefixed, read_checkpoint, save_checkpoint
+from did_ocr.model.checkpoint import (build_model, export_inference, load_model, load_state, prefixed, read_checkpoint,
+                                     save_checkpoint)
 from did_ocr.model.tail_norm import TailNorm, fit_tail_norm
 from did_ocr.model.unet import PRESETS, UNetConfig
 from did_ocr.training.augment import augment_pairs
 from did_ocr.training.batches import training_windows
 from did_ocr.training.ema import EMA
-from did_ocr.training.losses import edm_loss, sample_sigmas
+from did_ocr.training.losses import distillation_goal, edm_loss, sample_sigmas
 from did_ocr.training.pairs import PairSource, build_source
 
 
@@ -62,6 +63,8 @@ class TrainConfig:
     recognition_data: str | None = None  # word crops with their words (high/ + labels.csv), darkened on the fly
     recognition_every: int = 4  # apply the recognition loss on every N-th step (it runs whole cascades)
     recognition_crops: int = 4  # word crops per recognition step
+    teacher: str | None = None  # distil: a trained model file whose denoised output the loss targets
+    teacher_weight: float = 1.0  # share of the regression target that is the teacher's output (the rest: clean)
     perceptual: str = "craft"
     perceptual_weight: float = 0.5
     perceptual_fraction: float = 0.25  # share of each batch that gets the perceptual term (it is costly)
@@ -191,12 +194,14 @@ class Trainer:
 
             self.perceptual = build_perceptual(cfg.perceptual, cfg.perceptual_weights).to(self.device)
         self.recognition, self.words = self._recognition(cfg)
+        self.teacher = load_model(cfg.teacher, self.device) if cfg.teacher else None
         if resume and self.ckpt_path.exists():
             self.norm = self._load(self.ckpt_path)
         else:
             if resume and self.dist.main:
                 print(f"no checkpoint in {self.out}; starting a new run", flush=True)
-            self.norm = fit_norm(self.source, cfg)
+            # a student learns its teacher's outputs, which live in the teacher's normalized space
+            self.norm = self.teacher.norm if self.teacher else fit_norm(self.source, cfg)
             if cfg.init:
                 self._init_weights(Path(cfg.init))
         self.ddp: nn.Module = self.model
@@ -320,16 +325,20 @@ class Trainer:
     def _loss(self, target: torch.Tensor, cond: torch.Tensor, sigma: torch.Tensor,
               noise: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
         cfg = self.cfg
+        goal = None
+        if self.teacher is not None:
+            goal = distillation_goal(self.teacher.model, target, cond, sigma, noise, cfg.teacher_weight)
         if self.perceptual is None or cfg.perceptual_weight <= 0:
-            return edm_loss(self.ddp, target, cond, sigma, noise)
+            return edm_loss(self.ddp, target, cond, sigma, noise, goal=goal)
         # the perceptual term on the first `fraction` of the batch only (the batch is already random)
         k = max(1, int(round(cfg.batch * cfg.perceptual_fraction)))
         share = k / cfg.batch
+        goal_p, goal_r = (None, None) if goal is None else (goal[:k], goal[k:])
         with_p, parts_p = edm_loss(self.ddp, target[:k], cond[:k], sigma[:k], noise[:k], self.perceptual,
-                                   cfg.perceptual_weight, lambda y: self.norm.denormalize(y, "light"))
+                                   cfg.perceptual_weight, lambda y: self.norm.denormalize(y, "light"), goal=goal_p)
         if k == cfg.batch:
             return with_p, parts_p
-        rest, parts_r = edm_loss(self.ddp, target[k:], cond[k:], sigma[k:], noise[k:])
+        rest, parts_r = edm_loss(self.ddp, target[k:], cond[k:], sigma[k:], noise[k:], goal=goal_r)
         loss = share * with_p + (1 - share) * rest
         parts = {"mse": share * parts_p["mse"] + (1 - share) * parts_r["mse"], "perceptual": parts_p["perceptual"]}
         return loss, parts
