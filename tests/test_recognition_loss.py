@@ -88,3 +88,14 @@ def test_a_few_training_steps_with_the_recognition_loss(tmp_path):
     assert trainer.step == 2
     logged = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     assert logged and all(np.isfinite(r["recognition"]) and r["recognition"] > 0 for r in logged)
+
+
+def test_tall_word_crops_are_drawn_at_the_recognizers_height(tmp_path):
+    root = tmp_path / "tall"
+    (root / "high").mkdir(parents=True)
+    save_srgb_png(root / "high" / "big.png", render_text("EXIT", size=(256, 640), font_size=160) / 255.0)
+    save_srgb_png(root / "high" / "small.png", _crop("Bar") / 255.0)
+    write_labels(root / "labels.csv", [{"name": "big", "text": "EXIT"}, {"name": "small", "text": "Bar"}])
+    shapes = {text: tuple(dark.shape) for dark, _, text in WordCrops(root, seed=0).draw(0, 8)}
+    assert shapes["EXIT"] == (3, 64, 160)  # 256x640 -> 64 rows, aspect kept: memory bounded
+    assert shapes["Bar"] == (3, 48, 40 + 26 * 3)  # already short enough: untouched

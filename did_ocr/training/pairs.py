@@ -214,7 +214,7 @@ class DarkenedImages:
         h, w = img.shape[:2]
         lo = CROP / min(h, w)
         scale = float(np.exp(rng.uniform(np.log(max(lo, 0.25)), np.log(max(lo, 1.0)))))
-        img = _resized(img, max(CROP, round(w * scale)), max(CROP, round(h * scale)))
+        img = resized(img, max(CROP, round(w * scale)), max(CROP, round(h * scale)))
         h, w = img.shape[:2]
         y, x = int(rng.integers(0, h - CROP + 1)), int(rng.integers(0, w - CROP + 1))
         return img[y:y + CROP, x:x + CROP]
@@ -230,7 +230,8 @@ class DarkenedImages:
         return _to_tensor(dark), _to_tensor(light)
 
 
-def _resized(img: np.ndarray, width: int, height: int) -> np.ndarray:
+def resized(img: np.ndarray, width: int, height: int) -> np.ndarray:
+    """(H, W, 3) float image at (width, height): area averaging down, bilinear up."""
     import cv2
 
     h, w = img.shape[:2]
@@ -255,7 +256,7 @@ def _mosaic(rng: np.random.Generator, crops: Sequence[np.ndarray]) -> np.ndarray
             if x1 <= x0:  # wholly left of the canvas (the row starts at a negative offset)
                 x += cw
                 continue
-            piece = _resized(crop, cw, row_h)
+            piece = resized(crop, cw, row_h)
             rows = min(row_h, CROP - y)
             canvas[y:y + rows, x0:x1] = piece[:rows, x0 - x:x1 - x]
             x += cw

@@ -33,7 +33,7 @@ from did_ocr.diffusion.cascade import CascadeConfig, reconstruct_differentiable
 from did_ocr.errors import DatasetError, DidOcrError
 from did_ocr.model.precond import EDMPrecond
 from did_ocr.model.tail_norm import TailNorm
-from did_ocr.training.pairs import LevelMix, step_rng
+from did_ocr.training.pairs import LevelMix, resized, step_rng
 
 RECOGNIZER_FILE = "english_g2.pth"
 #: english_g2's character set (easyocr/config.py); CTC index 0 is the blank
@@ -93,6 +93,19 @@ def ctc_loss(recognizer: nn.Module, crops: Sequence[torch.Tensor], texts: Sequen
                       blank=0, reduction="mean", zero_infinity=True)
 
 
+def _at_most_recognizer_height(img: np.ndarray) -> np.ndarray:
+    """A word crop no taller than the recognizer's input (aspect kept).
+
+    The recognizer reads every crop at height 64, so more rows only cost the
+    differentiable cascade memory: IIIT 5K's training split has crops up to
+    2544x656, and one of them took the training process past 20 GB.
+    """
+    h, w = img.shape[:2]
+    if h <= INPUT_HEIGHT:
+        return img
+    return resized(img, max(1, round(w * INPUT_HEIGHT / h)), INPUT_HEIGHT)
+
+
 class WordCrops:
     """Real word crops with their text, darkened on the fly; a function of (seed, step) like the pair sources."""
 
@@ -109,7 +122,8 @@ class WordCrops:
             raise DatasetError(f"{root}: no word crops with text to train the recognition loss on "
                                "(needs high/ images and a labels.csv naming their words)")
         self.root, self.seed, self.rank = str(root), seed, rank
-        self.crops = [(load_capture(path).astype(np.float16), text) for path, text in named[: max_images or None]]
+        self.crops = [(_at_most_recognizer_height(load_capture(path)).astype(np.float16), text)
+                      for path, text in named[: max_images or None]]
         self.levels = LevelMix()
 
     def describe(self) -> dict:
