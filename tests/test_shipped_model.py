@@ -41,8 +41,6 @@ def test_bundled_example_is_read_by_did_and_not_by_plain_ocr(ocr_reader):
 
     example = Path(__file__).resolve().parents[1] / "examples" / "night_plate.png"
     dark = load_capture(example)
-    read = join_lines(ocr_reader.read(build_enhancer("did", device="cpu").enhance(dark, seed=0)))
-    # case-folded, as word accuracy is scored: the last letter's case flips with the thread count
-    assert read.upper().split() == ["CM", "048", "UG"]
+    assert join_lines(ocr_reader.read(build_enhancer("did", device="cpu").enhance(dark, seed=0))).split() == ["CM", "048", "UG"]
     for plain in ("none", "gain"):
         assert "048" not in join_lines(ocr_reader.read(build_enhancer(plain).enhance(dark)))

@@ -21,6 +21,7 @@ import torch
 from torch.nn import functional as F
 
 from did_ocr.diffusion.scales import WINDOW
+from did_ocr.imaging.blur import gaussian_blur
 
 
 def _stride(window: int, overlap: int) -> int:
@@ -122,8 +123,6 @@ def blotch_ratio(image: torch.Tensor, reference: torch.Tensor, fine: float = 4.0
     Window drift that cross-fades hide from :func:`seam_ratio` (no step at any edge) still shows
     as soft colour blotches in skies and walls; this measures them. About 1 for the clean photo.
     """
-    from did_ocr.imaging.blur import gaussian_blur
-
     def blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
         return gaussian_blur(x[None], sigma)[0]
 
