@@ -102,3 +102,20 @@ def test_grid_draws_16bit_linear_references_through_the_dataset_loader(tmp_path)
     header, label_w, (ch, cw) = 18, 150, (96, 192)  # the layout of imaging.grid.make_grid
     well_lit_cell = grid[header + 10:header + ch - 10, label_w + (cw + 4) + 10:label_w + (cw + 4) + cw - 10]
     assert (well_lit_cell == expected).all()
+
+
+def test_unlabelled_images_give_no_word_table_and_no_cer():
+    """A dataset without labels (real pairs such as LOL) is scored by its images only: CER against an empty
+    label would only say whether anything was read, so it is averaged over labelled images alone."""
+    from did_ocr.bench.results import summarize, to_markdown
+
+    base = {"dataset": "d", "level": "real", "enhancer": "gain", "prediction": "x", "psnr": 20.0, "ssim": 0.5,
+            "lpips": "", "seconds": 1.0, "enhance_seconds": 0.1, "exact": False, "error": ""}
+    unlabelled = pd.DataFrame([{**base, "image": "a", "truth": "", "words_found": 0, "words_total": 0, "cer": 1.0}])
+    summary = summarize(unlabelled)
+    assert summary["cer"].isna().all() and (summary["psnr"] == 20.0).all()
+    md = to_markdown(summary, ["real"])
+    assert md.startswith("| enhancer | n | word acc. %") and "| gain | 1 | n/a | n/a | 20.00 |" in md
+    mixed = pd.concat([unlabelled, pd.DataFrame([{**base, "image": "b", "truth": "ab", "words_found": 1,
+                                                   "words_total": 1, "cer": 0.5}])])
+    assert summarize(mixed).set_index("level").loc["all", "cer"] == 0.5

@@ -108,12 +108,13 @@ def summarize(df: pd.DataFrame) -> pd.DataFrame:
             if g.empty:
                 continue
             single = g[g["single_word"]]
+            labelled = g[g["words_total"] > 0]  # CER against an empty label only says whether anything was read
             total = g["words_total"].sum()
             rows.append({
                 "enhancer": enhancer, "level": level, "n": len(g),
                 "word_accuracy": g["words_found"].sum() / total if total else float("nan"),
                 "exact_rate": single["exact"].mean() if len(single) else float("nan"),
-                "cer": g["cer"].mean(), "psnr": g["psnr"].replace(float("inf"), float("nan")).mean(),
+                "cer": labelled["cer"].mean(), "psnr": g["psnr"].replace(float("inf"), float("nan")).mean(),
                 "ssim": g["ssim"].mean(), "lpips": g["lpips"].mean(),
                 "seconds_per_image": g["seconds"].mean(), "enhance_seconds": g["enhance_seconds"].mean(),
                 "errors": int((df[(df["enhancer"] == enhancer) & ((df["level"] == level) | (level == "all"))]["error"]
@@ -129,11 +130,12 @@ def to_markdown(summary: pd.DataFrame, level_order: list[str]) -> str:
     pivot = pivot.reindex(columns=[lv for lv in levels if lv in pivot.columns])
     pivot = pivot.sort_values("all", ascending=False) if "all" in pivot.columns else pivot
     out = io.StringIO()
-    out.write("| enhancer | " + " | ".join(pivot.columns) + " |\n")
-    out.write("|---|" + "---:|" * len(pivot.columns) + "\n")
-    for enhancer, row in pivot.iterrows():
-        out.write(f"| {enhancer} | " + " | ".join("" if pd.isna(v) else f"{100 * v:.1f}" for v in row) + " |\n")
-    out.write("\n")
+    if pivot.notna().any().any():  # a dataset without labels (e.g. LOL) has no word accuracy to tabulate
+        out.write("| enhancer | " + " | ".join(pivot.columns) + " |\n")
+        out.write("|---|" + "---:|" * len(pivot.columns) + "\n")
+        for enhancer, row in pivot.iterrows():
+            out.write(f"| {enhancer} | " + " | ".join("" if pd.isna(v) else f"{100 * v:.1f}" for v in row) + " |\n")
+        out.write("\n")
     full = summary[summary["level"] == "all"].sort_values("word_accuracy", ascending=False)
     out.write("| enhancer | n | word acc. % | CER | PSNR dB | SSIM | LPIPS | s/image |\n")
     out.write("|---|---:|---:|---:|---:|---:|---:|---:|\n")
