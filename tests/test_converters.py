@@ -17,6 +17,7 @@ from data_prep.icdar import merge_annotations, parse_annotation, parse_line
 from data_prep.lol import convert_lol
 from data_prep.lowlight_xu import convert_lowlight
 from data_prep.sid_sony import convert_sid, level_for_ratio
+from data_prep.split import split_dataset
 from did_ocr.data.dataset import LowLightDataset
 from did_ocr.errors import DatasetError, InputError
 
@@ -397,3 +398,44 @@ def test_converter_errors_are_one_line(tmp_path, capsys):
             run_cli(module.build_parser(), module.main, [str(tmp_path / "none"), str(tmp_path / "out")])
         err = capsys.readouterr().err
         assert info.value.code == 2 and err.startswith("error: ") and err.count("\n") == 1
+
+
+# --------------------------------------------------------------------------- split
+
+
+def split_tree(root, n=6, low=True):
+    for i in range(n):
+        png(root / "high" / f"p{i}.png", 100 + i)
+        if low:
+            png(root / "low" / f"p{i}.png", 10 + i)
+    (root / "labels.csv").write_text("name,text,level\n" + "".join(f"p{i},WORD{i},dim\n" for i in range(n)))
+    (root / "words.csv").write_text("name,x0,y0,x1,y1,text\n" + "".join(f"p{i},0,0,4,4,WORD{i}\n" for i in range(n)))
+
+
+def test_split_by_position_keeps_labels_and_words(tmp_path):
+    split_tree(tmp_path / "src")
+    assert split_dataset(tmp_path / "src", tmp_path / "fit", tmp_path / "val", every=3, offset=2) == (4, 2)
+    val = LowLightDataset(tmp_path / "val", require_high=True)
+    assert [it.name for it in val] == ["p2", "p5"] and [it.text for it in val] == ["WORD2", "WORD5"]
+    assert val[0].level == "dim"
+    assert names(tmp_path / "fit") == ["p0", "p1", "p3", "p4"]
+    assert (tmp_path / "val" / "words.csv").read_text().splitlines()[1:] == ["p2,0,0,4,4,WORD2", "p5,0,0,4,4,WORD5"]
+    split_dataset(tmp_path / "src", tmp_path / "fit2", tmp_path / "first", first=2, mode="symlink")
+    assert sorted(p.name for p in (tmp_path / "first" / "high").iterdir()) == ["p0.png", "p1.png"]
+    assert (tmp_path / "first" / "high" / "p0.png").is_symlink()
+
+
+def test_split_of_well_lit_photos_only_and_errors(tmp_path):
+    from data_prep.split import build_parser, main
+
+    split_tree(tmp_path / "src", n=3, low=False)
+    with pytest.raises(DatasetError, match="exactly one"):
+        split_dataset(tmp_path / "src", tmp_path / "a", tmp_path / "b")
+    with pytest.raises(DatasetError, match="--first 3"):
+        split_dataset(tmp_path / "src", tmp_path / "a", tmp_path / "b", first=3)
+    assert main(build_parser().parse_args([str(tmp_path / "src"), str(tmp_path / "a"), str(tmp_path / "b"),
+                                           "--first", "1"])).startswith("wrote 2 images")
+    assert not (tmp_path / "b" / "low").exists() or not any((tmp_path / "b" / "low").iterdir())
+    with pytest.raises(SystemExit) as info:  # the same command again: OUT is not empty
+        run_cli(build_parser(), main, [str(tmp_path / "src"), str(tmp_path / "a"), str(tmp_path / "b"), "--first", "1"])
+    assert info.value.code == 2
