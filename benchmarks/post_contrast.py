@@ -1,8 +1,8 @@
 """Does local contrast (CLAHE) after DiD help OCR? An ablation on a development set of whole photos.
 
 DiD trails ``clahe`` at ``dim`` on the SVT validation photos, so the obvious
-question is whether CLAHE applied to DiD's reconstruction (the same
-operator as the ``clahe`` enhancer: Lab lightness, clip 2, 8x8 tiles) reads
+question is whether CLAHE applied to DiD's reconstruction (the ``clahe``
+enhancer's own operator, ``clahe_lightness``: Lab lightness, clip 2, 8x8 tiles) reads
 more. It is decided on photos that are neither validation nor training for
 the shipped model (SVT photos 31-100, darkened with their own seed):
 
@@ -25,15 +25,7 @@ from pathlib import Path
 import numpy as np
 
 LEVELS = ("dim", "dark", "night")
-
-
-def clahe_srgb_u8(u8: np.ndarray) -> np.ndarray:
-    """CLAHE on the Lab lightness of an sRGB uint8 image (the ``clahe`` enhancer's operator)."""
-    import cv2
-
-    lab = cv2.cvtColor(u8, cv2.COLOR_RGB2LAB)
-    lab[..., 0] = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(lab[..., 0])
-    return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
+COLUMNS = ("variant", "name", "level", "found", "total", "pred")
 
 
 def enhanced(variant: str, name: str, low: Path, cache: Path, enhancers: dict, model: str | None = None) -> np.ndarray:
@@ -41,7 +33,9 @@ def enhanced(variant: str, name: str, low: Path, cache: Path, enhancers: dict, m
     import cv2
 
     from did_ocr.capture import load_capture
+    from did_ocr.capture.colorspace import to_uint8
     from did_ocr.enhancers import build_enhancer
+    from did_ocr.enhancers.classical import clahe_lightness
 
     base = variant.split("+")[0]
     path = cache / f"{base}__{name}.png"
@@ -50,9 +44,9 @@ def enhanced(variant: str, name: str, low: Path, cache: Path, enhancers: dict, m
     else:
         options = {"model": model} if model and base.startswith("did") else {}
         enhancers.setdefault(base, build_enhancer(base, device="cpu", **options))
-        u8 = (np.clip(enhancers[base].enhance(load_capture(low), seed=0), 0, 1) * 255 + 0.5).astype(np.uint8)
+        u8 = to_uint8(enhancers[base].enhance(load_capture(low), seed=0))
         cv2.imwrite(str(path), cv2.cvtColor(u8, cv2.COLOR_RGB2BGR))
-    return clahe_srgb_u8(u8) if variant.endswith("+clahe") else u8
+    return clahe_lightness(u8) if variant.endswith("+clahe") else u8
 
 
 def main() -> None:
@@ -86,7 +80,7 @@ def main() -> None:
     with rows_path.open("a", newline="") as fh:
         writer = csv.writer(fh)
         if not done:
-            writer.writerow(["variant", "name", "level", "found", "total", "pred"])
+            writer.writerow(COLUMNS)
         for name in tqdm(names, desc="captures"):
             for variant in variants:
                 if (variant, name) in done:
@@ -96,7 +90,7 @@ def main() -> None:
                 row = [variant, name, labels[name]["level"], score.found, score.total, " ".join(w.text for w in words)]
                 writer.writerow(row)
                 fh.flush()
-                done[(variant, name)] = dict(zip(["variant", "name", "level", "found", "total", "pred"], map(str, row)))
+                done[(variant, name)] = dict(zip(COLUMNS, map(str, row)))
     totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for (variant, _), r in done.items():
         totals[(variant, r["level"])][0] += int(r["found"])

@@ -102,12 +102,17 @@ class ClaheEnhancer(Enhancer):
         self.clip_limit, self.tiles = clip_limit, tiles
 
     def enhance(self, linear_rgb: np.ndarray, seed: int = 0) -> np.ndarray:
-        import cv2
+        return _u8_to_float(clahe_lightness(gained_srgb_u8(linear_rgb), self.clip_limit, self.tiles))
 
-        lab = cv2.cvtColor(gained_srgb_u8(linear_rgb), cv2.COLOR_RGB2LAB)
-        clahe = cv2.createCLAHE(clipLimit=self.clip_limit, tileGridSize=(self.tiles, self.tiles))
-        lab[..., 0] = clahe.apply(lab[..., 0])
-        return _u8_to_float(cv2.cvtColor(lab, cv2.COLOR_LAB2RGB))
+
+def clahe_lightness(srgb_u8: np.ndarray, clip_limit: float = 2.0, tiles: int = 8) -> np.ndarray:
+    """CLAHE of the Lab lightness of an sRGB uint8 image (colour kept): the ``clahe`` enhancer's operator,
+    also applied to other enhancers' outputs by ``benchmarks/post_contrast.py``."""
+    import cv2
+
+    lab = cv2.cvtColor(srgb_u8, cv2.COLOR_RGB2LAB)
+    lab[..., 0] = cv2.createCLAHE(clipLimit=clip_limit, tileGridSize=(tiles, tiles)).apply(lab[..., 0])
+    return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
 
 
 def estimate_noise_sigma(img_u8: np.ndarray) -> float:
