@@ -86,8 +86,9 @@ def main() -> None:
                 if (variant, name) in done:
                     continue
                 words = reader.read_words(enhanced(variant, name, lows[name], work / "cache", enhancers, args.model))
-                score = word_score(labels[name]["text"], " ".join(w.text for w in words))
-                row = [variant, name, labels[name]["level"], score.found, score.total, " ".join(w.text for w in words)]
+                pred = " ".join(w.text for w in words)
+                score = word_score(labels[name]["text"], pred)
+                row = [variant, name, labels[name]["level"], score.found, score.total, pred]
                 writer.writerow(row)
                 fh.flush()
                 done[(variant, name)] = dict(zip(COLUMNS, map(str, row)))

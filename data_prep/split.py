@@ -21,7 +21,7 @@ import io
 from pathlib import Path
 
 from data_prep.common import add_mode_argument, images_by_stem, new_parser, place, run_cli, start_output
-from did_ocr.data.dataset import LABELS_FILE, read_labels, write_labels
+from did_ocr.data.dataset import LABELS_FILE, read_labels, read_utf8, write_labels
 from did_ocr.errors import DatasetError
 from did_ocr.fileio import atomic_write_text
 
@@ -44,7 +44,7 @@ def held_out(names: list[str], first: int | None, every: int | None, offset: int
 
 def _write_words(src: Path, out: Path, keep: set[str]) -> None:
     """Copy the rows of SRC/words.csv whose image is in ``keep`` (header kept)."""
-    lines = list(csv.reader(io.StringIO((src / WORDS_FILE).read_text(encoding="utf-8"), newline="")))
+    lines = list(csv.reader(io.StringIO(read_utf8(src / WORDS_FILE), newline="")))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerows([lines[0], *(row for row in lines[1:] if row and row[0] in keep)])
