@@ -439,3 +439,43 @@ def test_split_of_well_lit_photos_only_and_errors(tmp_path):
     with pytest.raises(SystemExit) as info:  # the same command again: OUT is not empty
         run_cli(build_parser(), main, [str(tmp_path / "src"), str(tmp_path / "a"), str(tmp_path / "b"), "--first", "1"])
     assert info.value.code == 2
+
+
+# --------------------------------------------------------------------------- word crops
+
+
+def test_word_crops_are_cut_losslessly_with_context_and_named_by_position(tmp_path):
+    from data_prep.word_crops import cut_word_crops
+
+    src = tmp_path / "photos"
+    photo = np.arange(40 * 60 * 3, dtype=np.uint8).reshape(40, 60, 3)
+    for side in ("high", "low"):
+        (src / side).mkdir(parents=True)
+        Image.fromarray(photo if side == "high" else photo // 8).save(src / side / "a.png")
+    (src / "words.csv").write_text("name,x0,y0,x1,y1,text\na,10,10,30,20,OPEN\na,50,30,70,50,EDGE\n"
+                                   "a,100,100,120,110,GONE\nmissing,0,0,5,5,NONE\n")
+    assert cut_word_crops(src, tmp_path / "crops", margin=0.5) == (2, 2)
+    crops = LowLightDataset(tmp_path / "crops", require_high=True)
+    assert [(it.name, it.text) for it in crops] == [("a_0", "OPEN"), ("a_1", "EDGE")]
+    first = np.asarray(Image.open(tmp_path / "crops" / "high" / "a_0.png"))
+    assert np.array_equal(first, photo[5:25, 5:35])  # 0.5 x the 10-px height on every side, pixels unchanged
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "crops" / "low" / "a_0.png")), photo[5:25, 5:35] // 8)
+    assert np.asarray(Image.open(tmp_path / "crops" / "high" / "a_1.png")).shape == (20, 20, 3)  # x 40-80, y 20-60, clipped to 40-60, 20-40
+
+
+@pytest.mark.parametrize("rows, message", [
+    ("name,x0,y0,x1,y1\n", "header"),
+    ("name,x0,y0,x1,y1,text\na,1,2,x,4,W\n", "line 2: the box"),
+    ("name,x0,y0,x1,y1,text\na,5,5,5,9,W\n", "line 2: the box has no area"),
+    ("name,x0,y0,x1,y1,text\na,1,2,3\n", "line 2 has 4 fields"),
+])
+def test_word_crops_errors_name_the_line(tmp_path, rows, message):
+    from data_prep.word_crops import build_parser, cut_word_crops, main
+
+    png(tmp_path / "src" / "high" / "a.png")
+    (tmp_path / "src" / "words.csv").write_text(rows)
+    with pytest.raises(DatasetError, match=message):
+        cut_word_crops(tmp_path / "src", tmp_path / "out")
+    with pytest.raises(SystemExit) as info:
+        run_cli(build_parser(), main, [str(tmp_path / "src"), str(tmp_path / "out2")])
+    assert info.value.code == 2
