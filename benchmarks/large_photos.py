@@ -2,17 +2,25 @@
 
 Two measurements (issue 16), each written as a CSV under benchmarks/results/:
 
-``accuracy``: large dark photos with text of several sizes, read with each
-``--sides`` value as the longer side of the copy the text detector sees (the
-recognizer always reads the full-resolution image). Two sources:
+``accuracy``: large dark photos with text of several sizes, read by the
+pipeline (``Pipeline.read_enhanced``, what ``did-ocr read`` does after
+enhancing) with each ``--sides`` value as the longer side of the copy the text
+detector sees, with and without ``--refine`` (small words read again from
+full-resolution enhancements of their regions when the enhancer worked on a
+reduced copy, as DiD does above ``--max-side``). Two sources:
 
 * synthetic: 4000x3000 scenes composed of panels rendered by the project's
   own renderer (did_ocr/data/synth) at three text sizes (panels 90, 220 and
   560 px tall: ``small``, ``medium``, ``large``), darkened by the capture
   simulation (``dim`` and ``dark`` alternately);
 * svt: photos of ../shared/data/svt_train upscaled to a 4000-pixel longer
-  side (bicubic) and darkened the same way. Only aggregates are written
-  (no pixels, no per-image rows with their words).
+  side (bicubic) and darkened the same way (the upscaling adds no detail:
+  these test large text, not fine print);
+* iiit: real word crops of ../shared/data/iiit5k_words pasted at their own
+  resolution onto those upscaled street scenes (16 per photo), darkened the
+  same way: real small print in a 12-megapixel photo.
+
+Only aggregates are written (no pixels, no per-image rows with their words).
 
 Word accuracy is per text size (synthetic: the panel's; svt: the height
 of the word's box at full resolution, under 50 px small, under 130 px
@@ -24,7 +32,7 @@ default settings (or ``--read-args``), one process per measurement, at
 each ``--sizes``, with the machine's load average recorded beside each row.
 Rows are appended to ``--out`` (so that runs with other settings add up).
 
-    python benchmarks/large_photos.py accuracy --enhancers gain,did --sides 2560,1600,1280,1024
+    python benchmarks/large_photos.py accuracy --enhancers did,gain --sides 1280 --refine on,off
     python benchmarks/large_photos.py speed --sizes 640x480,1920x1080,4000x3000
 """
 
@@ -58,6 +66,7 @@ class LargePhoto:
     source: str
     capture: np.ndarray
     words: list[tuple[str, str]]  # (word, text size: small, medium or large)
+    clean: np.ndarray | None = None  # the well-lit photo (sRGB uint8) the capture was simulated from
 
 
 def _bucket(height: float) -> str:
@@ -93,79 +102,138 @@ def synthetic_photo(index: int, size: tuple[int, int] = (3000, 4000)) -> LargePh
             canvas[y:y + panel_h, x:x + panel_w] = scene.image
             words += [(word, size_name) for word in scene.text.split()]
     level = ("dim", "dark")[index % 2]
-    return LargePhoto("synthetic", _darken(canvas, rng, level), words)
+    return LargePhoto("synthetic", _darken(canvas, rng, level), words, canvas)
 
 
-def svt_photos(folder: Path, n: int, long_side: int = 4000) -> list[LargePhoto]:
-    """The first ``n`` photos (by name) of an SVT folder, upscaled and darkened; their tagged words."""
+def _upscaled_scene(folder: Path, index: int, long_side: int) -> tuple[str, np.ndarray, float]:
+    """Photo ``index`` (by name) of a folder's high/, upscaled (bicubic) to ``long_side``: (name, pixels, scale)."""
     import cv2
     from PIL import Image
 
+    path = sorted((folder / "high").iterdir())[index]
+    image = np.asarray(Image.open(path).convert("RGB"))
+    scale = long_side / max(image.shape[:2])
+    big = cv2.resize(image, (round(image.shape[1] * scale), round(image.shape[0] * scale)), interpolation=cv2.INTER_CUBIC)
+    return path.stem, big, scale
+
+
+def svt_photo(folder: Path, index: int, long_side: int = 4000) -> LargePhoto:
+    """Photo ``index`` (by name) of an SVT folder, upscaled and darkened; its tagged words."""
     from did_ocr.data.synth.generator import sample_rng
 
-    boxes: dict[str, list[tuple[str, float]]] = {}
+    name, big, scale = _upscaled_scene(folder, index, long_side)
     with open(folder / "words.csv", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            boxes.setdefault(row["name"], []).append((row["text"], float(row["y1"]) - float(row["y0"])))
-    out = []
-    for i, name in enumerate(sorted(boxes)[:n]):
-        image = np.asarray(Image.open(folder / "high" / f"{name}.jpg").convert("RGB"))
-        scale = long_side / max(image.shape[:2])
-        big = cv2.resize(image, (round(image.shape[1] * scale), round(image.shape[0] * scale)), interpolation=cv2.INTER_CUBIC)
-        rng = sample_rng(1601, i)
-        words = [(t, _bucket(hgt * scale)) for t, hgt in boxes[name]]
-        out.append(LargePhoto("svt", _darken(big, rng, ("dim", "dark")[i % 2]), words))
-    return out
+        boxes = [(row["text"], float(row["y1"]) - float(row["y0"])) for row in csv.DictReader(f) if row["name"] == name]
+    rng = sample_rng(1601, index)
+    words = [(t, _bucket(hgt * scale)) for t, hgt in boxes]
+    return LargePhoto("svt", _darken(big, rng, ("dim", "dark")[index % 2]), words, big)
+
+
+def iiit_photo(crops: Path, scenes: Path, index: int, per_photo: int = 16, long_side: int = 4000) -> LargePhoto:
+    """Real word crops at their own resolution on a real street scene: a 4000-px photo of small real print.
+
+    Photo ``index`` is SVT photo ``index`` (by name) upscaled to ``long_side``
+    as the scene, with the next ``per_photo`` IIIT 5K crops (by name) pasted
+    at their own size, one per cell of a 4x4 grid at a random place in it (a
+    crop larger than its cell is shrunk to fit), then darkened. Upscaling
+    gives the scene no detail, but the crops keep all of theirs: 20-100 px
+    tall (median 35), as print is in a 12-megapixel photo, and 5-25 px in a
+    1024-px copy.
+    """
+    import cv2
+    from PIL import Image
+
+    from did_ocr.data.dataset import index_images, read_labels
+    from did_ocr.data.synth.generator import sample_rng
+
+    labels, images = read_labels(crops / "labels.csv"), index_images(crops / "high")
+    names = [name for name in sorted(labels) if name in images][index * per_photo:(index + 1) * per_photo]
+    _, canvas, _ = _upscaled_scene(scenes, index, long_side)
+    rng = sample_rng(1602, index)
+    cell_h, cell_w = canvas.shape[0] // 4, canvas.shape[1] // 4
+    words = []
+    for k, name in enumerate(names):
+        crop = np.asarray(Image.open(images[name]).convert("RGB"))
+        f = min(1.0, (cell_w - 2) / crop.shape[1], (cell_h - 2) / crop.shape[0])
+        if f < 1.0:
+            crop = cv2.resize(crop, (int(crop.shape[1] * f), int(crop.shape[0] * f)), interpolation=cv2.INTER_AREA)
+        y = (k // 4) * cell_h + int(rng.integers(0, cell_h - crop.shape[0]))
+        x = (k % 4) * cell_w + int(rng.integers(0, cell_w - crop.shape[1]))
+        canvas[y:y + crop.shape[0], x:x + crop.shape[1]] = crop
+        words += [(word, _bucket(crop.shape[0])) for word in labels[name]["text"].split()]
+    return LargePhoto("iiit", _darken(canvas, rng, ("dim", "dark")[index % 2]), words, canvas)
 
 
 def accuracy(args: argparse.Namespace) -> None:
     import torch
     from tqdm import tqdm
 
-    from did_ocr.bench.metrics import word_score
     from did_ocr.enhancers import build_enhancer
     from did_ocr.ocr.reader import get_reader
+    from did_ocr.reading.pipeline import Pipeline
 
     torch.set_num_threads(args.threads)
-    sources = [lambda i=i: [synthetic_photo(i)] for i in range(args.n_synth)]
+    sources = [lambda i=i: synthetic_photo(i) for i in range(args.n_synth)]
     if args.svt and Path(args.svt).is_dir():
-        sources += [lambda i=i: svt_photos(Path(args.svt), i + 1)[i:] for i in range(args.n_svt)]
+        sources += [lambda i=i: svt_photo(Path(args.svt), i) for i in range(args.n_svt)]
+        if args.iiit and Path(args.iiit).is_dir():
+            sources += [lambda i=i: iiit_photo(Path(args.iiit), Path(args.svt), i) for i in range(args.n_iiit)]
     sides = [int(s) for s in args.sides.split(",")]
     names = args.enhancers.split(",")
-    enhancers = {name: build_enhancer(name, device="cpu") for name in names}
+    refines = [{"on": True, "off": False}[r] for r in args.refine.split(",")]
     reader = get_reader("cpu")
+    pipelines = {(name, side, refine): Pipeline(enhancer, reader, side, refine)
+                 for name, enhancer in ((n, build_enhancer(n, device="cpu")) for n in names)
+                 for side in sides for refine in refines}
     tally: dict[tuple, list[float]] = {}
-    bar = tqdm(total=len(sources) * len(sides) * len(names), desc="large photos", unit="read")
+    bar = tqdm(total=len(sources) * len(pipelines), desc="large photos", unit="read")
     for make in sources:  # photos made one at a time: each is read with every enhancer and setting, then dropped
-        photo = make()[0]
+        photo = make()
+        for side in sides if args.well_lit else ():  # the ceiling: OCR on the well-lit photo, no enhancer
+            t0 = time.perf_counter()
+            predicted = " ".join(w.text for w in reader.read_words(photo.clean, side))
+            _add(tally, photo, ("well-lit", side, False), predicted, time.perf_counter() - t0)
         for name in names:
-            enhanced = enhancers[name].enhance(photo.capture, seed=0)
-            for side in sides:
-                t0 = time.perf_counter()
-                predicted = " ".join(w.text for w in reader.read_words(enhanced, side))
-                seconds = time.perf_counter() - t0
-                for bucket in [*(b for b, _, _ in BUCKETS), "all"]:
-                    truth = " ".join(w for w, size in photo.words if bucket in ("all", size))
-                    score = word_score(truth, predicted)
-                    entry = tally.setdefault((photo.source, name, side, bucket), [0, 0, 0.0, 0])
-                    entry[0] += score.found
-                    entry[1] += score.total
-                    if bucket == "all":
-                        entry[2] += seconds
-                        entry[3] += 1
+            enhanced = pipelines[(name, sides[0], refines[0])].enhancer.enhance(photo.capture, seed=0)
+            read: dict[tuple[int, bool], tuple[str, float]] = {}
+            for (_, side, refine), pipeline in ((k, p) for k, p in pipelines.items() if k[0] == name):
+                # the pipeline's own reading of the enhanced image: detection at `side`, then (with refine)
+                # the small words read again from full-resolution enhancements of their regions; where the
+                # enhancer worked at full resolution refine changes nothing, so that reading is shared
+                key = (side, refine and pipeline.enhancer.working_scale(photo.capture.shape) < 1.0)
+                if key not in read:
+                    t0 = time.perf_counter()
+                    words = pipeline.read_enhanced(photo.capture, enhanced, seed=0)
+                    read[key] = (" ".join(w.text for w in words), time.perf_counter() - t0)
+                _add(tally, photo, (name, side, refine), *read[key])
                 bar.update(1)
         _write_tally(Path(args.out), tally, args.threads)  # after every photo: a stopped run keeps what it measured
     bar.close()
 
 
+def _add(tally: dict[tuple, list[float]], photo: LargePhoto, setting: tuple, predicted: str, seconds: float) -> None:
+    """Count the words of ``photo`` found in ``predicted``, per text size and overall, under ``setting``."""
+    from did_ocr.bench.metrics import word_score
+
+    for bucket in [*(b for b, _, _ in BUCKETS), "all"]:
+        truth = " ".join(w for w, size in photo.words if bucket in ("all", size))
+        score = word_score(truth, predicted)
+        entry = tally.setdefault((photo.source, *setting, bucket), [0, 0, 0.0, 0])
+        entry[0] += score.found
+        entry[1] += score.total
+        if bucket == "all":
+            entry[2] += seconds
+            entry[3] += 1
+
+
 def _write_tally(out: Path, tally: dict[tuple, list[float]], threads: int) -> None:
     """Aggregates only (per source, enhancer, setting, text size): no per-image rows, no words."""
-    counts = {key[:3]: n for key, (_, _, _, n) in tally.items() if key[3] == "all"}
-    rows = [{"source": src, "enhancer": enh, "detect_side": side, "text_size": bucket,
-             "images": counts[(src, enh, side)], "words": total, "found": found,
+    counts = {key[:4]: n for key, (_, _, _, n) in tally.items() if key[4] == "all"}
+    rows = [{"source": src, "enhancer": enh, "detect_side": side, "refine": "on" if refine else "off",
+             "text_size": bucket, "images": counts[(src, enh, side, refine)], "words": total, "found": found,
              "word_accuracy": round(100 * found / total, 1) if total else "",
-             "ocr_seconds_mean": round(secs / n, 2) if n else ""}
-            for (src, enh, side, bucket), (found, total, secs, n) in tally.items()]
+             "read_seconds_mean": round(secs / n, 2) if n else ""}
+            for (src, enh, side, refine, bucket), (found, total, secs, n) in tally.items()]
     _write(out, rows, {"threads": threads, "load_1_5_15min": os.getloadavg()})
 
 
@@ -234,6 +302,11 @@ def main() -> None:
     acc.add_argument("--n-synth", type=int, default=6)
     acc.add_argument("--n-svt", type=int, default=6)
     acc.add_argument("--svt", default=str(ROOT.parent / "shared" / "data" / "svt_train"))
+    acc.add_argument("--iiit", default=str(ROOT.parent / "shared" / "data" / "iiit5k_words"))
+    acc.add_argument("--n-iiit", type=int, default=6)
+    acc.add_argument("--well-lit", action="store_true", help="also read the well-lit photos (the ceiling)")
+    acc.add_argument("--refine", default="on,off",
+                     help="read with and/or without the pipeline's full-resolution re-reading of small words")
     acc.add_argument("--threads", type=int, default=1)
     acc.add_argument("--out", default=str(RESULTS / "large_accuracy.csv"))
     spd = sub.add_parser("speed")

@@ -249,5 +249,5 @@ class Bench:
         protocol = build_protocol(
             config={**asdict(self.cfg), "shard": list(self.cfg.shard)}, root=self.root, images=len(self.items),
             levels=sorted({it.level or "" for it in self.items}), enhancers=described,
-            reading={"detect_side": DETECT_SIDE}, lpips="computed" if self.lpips.available else self.lpips.reason)
+            reading={"detect_side": DETECT_SIDE, "refine": True}, lpips="computed" if self.lpips.available else self.lpips.reason)
         write_protocol(self.out, self.cfg.shard, protocol)

@@ -32,12 +32,15 @@ from did_ocr.cli.common import (Processed, Stopwatch, build_from_options, detect
 @click.option("--save-enhanced", type=click.Path(file_okay=False), default=None,
               help="Also write each enhanced image as a PNG into this folder.")
 @detect_side_option
+@click.option("--refine/--no-refine", default=True, show_default=True,
+              help="When DiD reconstructs a reduced copy (photos larger than --max-side), read each word again "
+                   "from a full-resolution reconstruction of its own region.")
 @click.option("--annotate", type=click.Path(file_okay=False), default=None,
               help="Also write, per input, the dark capture and the reconstruction side by side with each "
                    "recognized box, its words and confidence drawn (PNG) into this folder.")
 def read(images: tuple[str, ...], enhancer: str, device: str, seed: int, linear: bool, model: str | None,
          quality: str | None, max_side: int | None, recursive: bool, samples: int, as_json: bool,
-         save_enhanced: str | None, detect_side: int, annotate: str | None) -> None:
+         save_enhanced: str | None, detect_side: int, refine: bool, annotate: str | None) -> None:
     """Read the text in dark photos IMAGES (PNG, JPEG, TIFF, BMP, WebP, HEIC, AVIF or camera RAW).
 
     A folder reads every supported image in it (sorted; -r: subfolders too);
@@ -49,7 +52,8 @@ def read(images: tuple[str, ...], enhancer: str, device: str, seed: int, linear:
     from did_ocr.reading.pipeline import Pipeline
 
     inputs = expand_inputs(images, recursive)
-    pipeline = Pipeline.build(build_from_options(enhancer, device, model, quality, max_side), device, detect_side)
+    pipeline = Pipeline.build(build_from_options(enhancer, device, model, quality, max_side), device, detect_side,
+                              refine)
     saved = output_names(inputs, save_enhanced) if save_enhanced else {}
     drawn = output_names(inputs, annotate) if annotate else {}
 

@@ -49,6 +49,17 @@ class Enhancer(abc.ABC):
         seed always give the same output.
         """
 
+    def working_scale(self, shape: tuple[int, ...]) -> float:
+        """The scale at which an image of ``shape`` is enhanced (1.0: full resolution).
+
+        Below 1 the enhancer works on a reduced copy and scales the result
+        back, and the finest detail is lost; the pipeline then re-reads small
+        words from enhancements of their own regions at full resolution
+        (:mod:`did_ocr.reading.refine`). The classical enhancers work at full
+        resolution.
+        """
+        return 1.0
+
     def __call__(self, linear_rgb: np.ndarray, seed: int = 0) -> np.ndarray:
         return self.enhance(linear_rgb, seed=seed)
 

@@ -78,6 +78,9 @@ class DidEnhancer(Enhancer):
         return {"name": self.name, "model": str(self.loaded.path), "model_step": self.loaded.meta.get("step"),
                 "quality": self.quality, "max_side": self.max_side, "cascade": self.config.to_dict()}
 
+    def working_scale(self, shape: tuple[int, ...]) -> float:
+        return self.max_side / max(shape[:2]) if 0 < self.max_side < max(shape[:2]) else 1.0
+
     def enhance(self, linear_rgb: np.ndarray, seed: int = 0) -> np.ndarray:
         h, w = linear_rgb.shape[:2]
         if min(h, w) < MIN_SIDE:

@@ -195,6 +195,24 @@ class TextReader:
                 words.append(OcrWord(text=text, confidence=float(conf), box=[[float(x), float(y)] for x, y in box]))
         return words
 
+    def recognize_box(self, srgb: np.ndarray, box: tuple[int, int, int, int]) -> OcrWord | None:
+        """Read one axis-aligned box ``(x0, x1, y0, y1)`` of an sRGB image (no detection); None if nothing is read.
+
+        The recognizer sees exactly what :meth:`read_words` gives it for a
+        detected box: the box's pixels at height 64, the same contrast settings.
+        """
+        rgb = srgb if srgb.dtype == np.uint8 else to_uint8(srgb)
+        x0, x1, y0, y1 = (int(v) for v in box)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            results = self._reader.recognize(np.ascontiguousarray(rgb), horizontal_list=[[x0, x1, y0, y1]],
+                                             free_list=[], detail=1, paragraph=False)
+        texts = [(str(text).strip(), float(conf)) for _, text, conf in results if str(text).strip()]
+        if not texts:
+            return None
+        return OcrWord(text=" ".join(t for t, _ in texts), confidence=float(np.mean([c for _, c in texts])),
+                       box=[[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+
     def read(self, srgb: np.ndarray, detect_side: int = DEFAULT_DETECT_SIDE) -> list[OcrLine]:
         """The lines of text in an sRGB image (float in [0, 1] or uint8), in reading order."""
         return group_lines(self.read_words(srgb, detect_side))

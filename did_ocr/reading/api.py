@@ -88,13 +88,14 @@ class Reader:
 
     ``enhancer``: ``did`` (default) or any name ``did-ocr read --enhancer``
     takes; ``model``, ``quality`` and ``max_side`` apply to the DiD enhancers;
-    ``detect_side`` is ``read --detect-side``.
+    ``detect_side`` is ``read --detect-side`` and ``refine`` ``read --refine/--no-refine``.
     """
 
     def __init__(self, enhancer: str = "did", device: str = "auto", model: str | os.PathLike[str] | None = None,
-                 quality: str | None = None, max_side: int | None = None, detect_side: int = DETECT_SIDE) -> None:
-        self.pipeline = Pipeline.build(enhancer, device, detect_side, model=None if model is None else str(model),
-                                       quality=quality, max_side=max_side)
+                 quality: str | None = None, max_side: int | None = None, detect_side: int = DETECT_SIDE,
+                 refine: bool = True) -> None:
+        self.pipeline = Pipeline.build(enhancer, device, detect_side, refine,
+                                       model=None if model is None else str(model), quality=quality, max_side=max_side)
 
     @property
     def enhancer(self) -> str:

@@ -25,6 +25,7 @@ from did_ocr.enhancers.base import Enhancer
 from did_ocr.errors import DidOcrError
 from did_ocr.ocr.consensus import combine
 from did_ocr.ocr.reader import DEFAULT_DETECT_SIDE, OcrLine, OcrWord, TextReader, join_lines
+from did_ocr.reading.refine import refine_words
 
 #: longer side of the copy the text detector sees (the recognizer reads the full-resolution image)
 DETECT_SIDE = DEFAULT_DETECT_SIDE
@@ -77,14 +78,18 @@ class Reading:
 class Pipeline:
     """An enhancer and an OCR reader, built once, applied to any number of captures."""
 
-    def __init__(self, enhancer: Enhancer, reader: TextReader, detect_side: int = DETECT_SIDE) -> None:
+    def __init__(self, enhancer: Enhancer, reader: TextReader, detect_side: int = DETECT_SIDE,
+                 refine: bool = True) -> None:
         self.enhancer = enhancer
         self.reader = reader
         self.detect_side = detect_side
+        #: re-read words from full-resolution enhancements of their regions when the enhancer
+        #: works on a reduced copy (large photos with DiD; see did_ocr.reading.refine)
+        self.refine = refine
 
     @classmethod
     def build(cls, enhancer: str | Enhancer = "did", device: str = "auto", detect_side: int = DETECT_SIDE,
-              **options: Any) -> "Pipeline":
+              refine: bool = True, **options: Any) -> "Pipeline":
         """A pipeline around an enhancer (a built one, or a name built with ``options``) and the process's reader."""
         from did_ocr.ocr.reader import get_reader
 
@@ -92,7 +97,7 @@ class Pipeline:
             raise DidOcrError(f"detect side {detect_side} is too small; use at least {MIN_DETECT_SIDE} "
                               f"(default {DETECT_SIDE})")
         built = enhancer if isinstance(enhancer, Enhancer) else make_enhancer(enhancer, device, **options)
-        return cls(built, get_reader(device), detect_side)
+        return cls(built, get_reader(device), detect_side, refine)
 
     @property
     def name(self) -> str:
@@ -107,16 +112,32 @@ class Pipeline:
         """
         k = samples if self.enhancer.stochastic else 1
         images, readings = [], []
-        enhance_s = ocr_s = 0.0
+        timings = {"enhance_s": 0.0, "ocr_s": 0.0}
         for i in range(k):
             t0 = time.perf_counter()
             image = self.enhancer.enhance(capture, seed=seed + i)
-            t1 = time.perf_counter()
-            readings.append(self.reader.read_words(image, self.detect_side))
-            ocr_s += time.perf_counter() - t1
-            enhance_s += t1 - t0
+            timings["enhance_s"] += time.perf_counter() - t0
+            readings.append(self.read_enhanced(capture, image, seed + i, timings))
             images.append(image)
-        return Reading(combine(readings), images, {"enhance_s": enhance_s, "ocr_s": ocr_s}, capture)
+        return Reading(combine(readings), images, timings, capture)
+
+    def read_enhanced(self, capture: np.ndarray, image: np.ndarray, seed: int = 0,
+                      timings: dict[str, float] | None = None) -> list[OcrWord]:
+        """The words of ``image``, the enhancer's output for ``capture`` (refined where it worked reduced).
+
+        Seconds are added to ``timings`` (``enhance_s`` for the refinement's
+        enhancements, ``ocr_s`` for reading) when given.
+        """
+        timings = {"enhance_s": 0.0, "ocr_s": 0.0} if timings is None else timings
+        t0 = time.perf_counter()
+        words = self.reader.read_words(image, self.detect_side)
+        timings["ocr_s"] += time.perf_counter() - t0
+        scale = self.enhancer.working_scale(capture.shape)
+        if self.refine and words and scale < 1.0:
+            words, spent = refine_words(words, capture, self.enhancer, self.reader, scale, seed)
+            for key, seconds in spent.items():
+                timings[key] += seconds
+        return words
 
     def read_file(self, path: str | os.PathLike[str], linear: bool = False, seed: int = 0, samples: int = 1,
                   data: bytes | None = None) -> Reading:
