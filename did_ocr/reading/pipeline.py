@@ -1,4 +1,4 @@
-"""The one path from a capture to its words: load, enhance, read, combine the samples.
+"""The one path from a capture to its words: load, enhance, read (refining large photos), combine the samples.
 
 Why one module: ``did-ocr read``, the bench, the Python API and the web page
 must give the same words for the same photo and settings. They all build a
