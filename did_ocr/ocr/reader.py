@@ -40,6 +40,8 @@ _LINE_MIN_OVERLAP = 0.4
 #: half the memory; an enhancer that works at full resolution (gain) loses some small text
 #: at 1280, which ``--detect-side 2560`` recovers.
 DEFAULT_DETECT_SIDE = 1280
+#: the height at which EasyOCR's english_g2 recognizer reads every word box (its imgH)
+RECOGNIZER_HEIGHT = 64
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,7 @@ class TextReader:
         """Read one axis-aligned box ``(x0, x1, y0, y1)`` of an sRGB image (no detection); None if nothing is read.
 
         The recognizer sees exactly what :meth:`read_words` gives it for a
-        detected box: the box's pixels at height 64, the same contrast settings.
+        detected box: the box's pixels at :data:`RECOGNIZER_HEIGHT`, the same contrast settings.
         """
         rgb = srgb if srgb.dtype == np.uint8 else to_uint8(srgb)
         x0, x1, y0, y1 = (int(v) for v in box)

@@ -30,12 +30,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from did_ocr.enhancers.base import Enhancer
-from did_ocr.ocr.reader import OcrWord, TextReader
+from did_ocr.ocr.reader import RECOGNIZER_HEIGHT, OcrWord, TextReader
 
 Rect = tuple[int, int, int, int]  # x0, y0, x1, y1 (x1, y1 exclusive), pixels of the full-resolution capture
 
-#: the height at which EasyOCR's recognizer reads every word (english_g2's imgH)
-RECOGNIZER_HEIGHT = 64
 #: context kept around a word, as a multiple of its height on every side ...
 CONTEXT = 1.0
 #: ... and at least this many pixels (the cascade's windows are 32 px)

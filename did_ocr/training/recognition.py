@@ -33,12 +33,12 @@ from did_ocr.diffusion.cascade import CascadeConfig, reconstruct_differentiable
 from did_ocr.errors import DatasetError, DidOcrError
 from did_ocr.model.precond import EDMPrecond
 from did_ocr.model.tail_norm import TailNorm
+from did_ocr.ocr.reader import RECOGNIZER_HEIGHT
 from did_ocr.training.pairs import LevelMix, resized, step_rng
 
 RECOGNIZER_FILE = "english_g2.pth"
 #: english_g2's character set (easyocr/config.py); CTC index 0 is the blank
 CHARACTERS = "0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ €ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-INPUT_HEIGHT = 64
 GRAY_WEIGHTS = (0.299, 0.587, 0.114)  # cv2.COLOR_RGB2GRAY, which EasyOCR applies before recognition
 
 
@@ -69,8 +69,8 @@ def prepare_crop(srgb: torch.Tensor) -> torch.Tensor:
     weights = torch.tensor(GRAY_WEIGHTS, dtype=srgb.dtype, device=srgb.device).view(3, 1, 1)
     gray = (srgb * weights).sum(0, keepdim=True)
     h, w = gray.shape[-2:]
-    width = max(1, math.ceil(INPUT_HEIGHT * w / h))
-    resized = F.interpolate(gray[None], size=(INPUT_HEIGHT, width), mode="bicubic", align_corners=False,
+    width = max(1, math.ceil(RECOGNIZER_HEIGHT * w / h))
+    resized = F.interpolate(gray[None], size=(RECOGNIZER_HEIGHT, width), mode="bicubic", align_corners=False,
                             antialias=True)[0]
     return (resized.clamp(0, 1) - 0.5) / 0.5
 
@@ -101,9 +101,9 @@ def _at_most_recognizer_height(img: np.ndarray) -> np.ndarray:
     2544x656, and one of them took the training process past 20 GB.
     """
     h, w = img.shape[:2]
-    if h <= INPUT_HEIGHT:
+    if h <= RECOGNIZER_HEIGHT:
         return img
-    return resized(img, max(1, round(w * INPUT_HEIGHT / h)), INPUT_HEIGHT)
+    return resized(img, max(1, round(w * RECOGNIZER_HEIGHT / h)), RECOGNIZER_HEIGHT)
 
 
 class WordCrops:
