@@ -84,3 +84,15 @@ def test_did_is_refined_only_where_it_reconstructs_a_reduced_copy(tiny_model_pat
     assert did.working_scale((128, 40, 3)) == 0.5 and did.working_scale((64, 64, 3)) == 1.0
     assert DidEnhancer(model=tiny_model_path, device="cpu", max_side=0).working_scale((4000, 3000, 3)) == 1.0
     assert GainEnhancer().working_scale((4000, 3000, 3)) == 1.0
+
+
+def test_refine_can_be_turned_off_from_the_api_and_the_command(ocr_reader):
+    from click.testing import CliRunner
+
+    from did_ocr import Reader
+    from did_ocr.cli.main import cli
+
+    assert Reader(enhancer="gain", device="cpu").pipeline.refine
+    assert not Reader(enhancer="gain", device="cpu", refine=False).pipeline.refine
+    help_text = CliRunner().invoke(cli, ["read", "--help"]).output
+    assert "--refine / --no-refine" in help_text
