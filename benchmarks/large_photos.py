@@ -119,13 +119,13 @@ def _upscaled_scene(folder: Path, index: int, long_side: int) -> tuple[str, np.n
 
 def svt_photo(folder: Path, index: int, long_side: int = 4000) -> LargePhoto:
     """Photo ``index`` (by name) of an SVT folder, upscaled and darkened; its tagged words."""
+    from did_ocr.data.dataset import WORDS_FILE, read_word_boxes
     from did_ocr.data.synth.generator import sample_rng
 
     name, big, scale = _upscaled_scene(folder, index, long_side)
-    with open(folder / "words.csv", encoding="utf-8") as f:
-        boxes = [(row["text"], float(row["y1"]) - float(row["y0"])) for row in csv.DictReader(f) if row["name"] == name]
     rng = sample_rng(1601, index)
-    words = [(t, _bucket(hgt * scale)) for t, hgt in boxes]
+    words = [(box.text, _bucket((box.y1 - box.y0) * scale))
+             for box in read_word_boxes(folder / WORDS_FILE) if box.image == name]
     return LargePhoto("svt", _darken(big, rng, ("dim", "dark")[index % 2]), words, big)
 
 

@@ -21,12 +21,10 @@ import io
 from pathlib import Path
 
 from data_prep.common import add_mode_argument, images_by_stem, new_parser, place, run_cli, start_output
-from did_ocr.data.dataset import LABELS_FILE, read_labels, read_utf8, write_labels
+from did_ocr.data.dataset import LABELS_FILE, WORDS_FILE, read_labels, read_utf8, write_labels
 from did_ocr.errors import DatasetError
 from did_ocr.fileio import atomic_write_text
 
-#: per-word boxes (name,x0,y0,x1,y1,text), kept beside labels.csv by some sources (svt_train)
-WORDS_FILE = "words.csv"
 
 
 def held_out(names: list[str], first: int | None, every: int | None, offset: int = 0) -> set[str]:

@@ -17,69 +17,16 @@ size whole photos show them.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from data_prep.common import images_by_stem, new_parser, run_cli, start_output
-from data_prep.split import WORDS_FILE
-from did_ocr.data.dataset import LABELS_FILE, read_utf8, write_labels
+from did_ocr.data.dataset import LABELS_FILE, WORDS_FILE, read_word_boxes, write_labels
 from did_ocr.errors import DatasetError
 from did_ocr.fileio import atomic_path
-
-COLUMNS = ("name", "x0", "y0", "x1", "y1", "text")
-
-
-@dataclass(frozen=True)
-class WordBox:
-    """One tagged word of a photo: its pixel box (x1, y1 exclusive) and its text."""
-
-    image: str
-    x0: int
-    y0: int
-    x1: int
-    y1: int
-    text: str
-
-
-def read_word_boxes(path: Path) -> list[WordBox]:
-    """The rows of a words.csv; errors name the file and the line."""
-    reader = csv.reader(io.StringIO(read_utf8(path), newline=""), strict=True)
-    try:
-        header = [h.strip() for h in next(reader, [])]
-        if header != list(COLUMNS):
-            raise DatasetError(f"{path}: line 1 must be the header {','.join(COLUMNS)}, got {','.join(header)!r}")
-        boxes = []
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            line = reader.line_num
-            if len(row) != len(COLUMNS):
-                raise DatasetError(f"{path}: line {line} has {len(row)} fields, expected {len(COLUMNS)}; "
-                                   "quote texts that contain commas")
-            try:
-                x0, y0, x1, y1 = (int(float(v)) for v in row[1:5])
-            except ValueError:
-                raise DatasetError(f"{path}: line {line}: the box {','.join(row[1:5])!r} is not four numbers") from None
-            if x1 <= x0 or y1 <= y0:
-                raise DatasetError(f"{path}: line {line}: the box has no area (x1 <= x0 or y1 <= y0)")
-            boxes.append(WordBox(row[0].strip(), x0, y0, x1, y1, row[5].strip()))
-    except csv.Error as exc:
-        raise DatasetError(f"{path}: line {reader.line_num} is malformed CSV ({exc})") from None
-    return boxes
-
-
-def crop_window(box: WordBox, margin: float, width: int, height: int) -> tuple[int, int, int, int] | None:
-    """The box widened by ``margin`` x its height on every side, clipped to the image; None if nothing is left."""
-    pad = round(margin * (box.y1 - box.y0))
-    x0, y0 = max(0, box.x0 - pad), max(0, box.y0 - pad)
-    x1, y1 = min(width, box.x1 + pad), min(height, box.y1 + pad)
-    return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
-
+from did_ocr.reading.refine import context_rect
 
 def _read_image(path: Path) -> np.ndarray:
     """A photo as stored (bit depth and channels kept), so that crops are lossless."""
@@ -125,12 +72,11 @@ def cut_word_crops(src: str | Path, out: str | Path, margin: float = 0.25, overw
             continue
         if set(loaded) != set(files.values()):
             loaded = {path: _read_image(path) for path in files.values()}
-        height, width = loaded[next(iter(files.values()))].shape[:2]
-        window = crop_window(box, margin, width, height)
-        if window is None:
+        shape = loaded[next(iter(files.values()))].shape
+        x0, y0, x1, y1 = context_rect((box.x0, box.y0, box.x1, box.y1), shape, margin, min_pad=0)
+        if x1 <= x0 or y1 <= y0:
             skipped += 1
             continue
-        x0, y0, x1, y1 = window
         name = f"{box.image}_{k}"
         for side, path in files.items():
             _save_png(loaded[path][y0:y1, x0:x1], out / side / f"{name}.png")

@@ -8,9 +8,19 @@ traceback. Programming errors stay ordinary exceptions.
 
 from __future__ import annotations
 
+import re
+
 
 class DidOcrError(Exception):
-    """An error caused by input or configuration; its message is shown to the user as is."""
+    """An error caused by input or configuration; its message is shown to the user as is.
+
+    The message is kept to one line whatever it quotes: a library's own
+    message (a decoder's, say: pillow-heif 1.9 spans several lines) joins it
+    with its line breaks turned into spaces.
+    """
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(re.sub(r"\s*\n\s*", " ", str(message)))
 
 
 class InputError(DidOcrError):

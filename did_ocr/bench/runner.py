@@ -29,7 +29,7 @@ from did_ocr.bench.protocol import build_protocol, write_protocol
 from did_ocr.bench.report import finalize
 from did_ocr.bench.results import REFERENCE, RowLog
 from did_ocr.errors import DidOcrError
-from did_ocr.reading.pipeline import DETECT_SIDE, Pipeline, Reading
+from did_ocr.reading.pipeline import DETECT_SIDE, REFINE, Pipeline, Reading
 
 
 #: images of the built-in synthetic benchmark (--dataset synthetic) without --limit
@@ -249,5 +249,5 @@ class Bench:
         protocol = build_protocol(
             config={**asdict(self.cfg), "shard": list(self.cfg.shard)}, root=self.root, images=len(self.items),
             levels=sorted({it.level or "" for it in self.items}), enhancers=described,
-            reading={"detect_side": DETECT_SIDE, "refine": True}, lpips="computed" if self.lpips.available else self.lpips.reason)
+            reading={"detect_side": DETECT_SIDE, "refine": REFINE}, lpips="computed" if self.lpips.available else self.lpips.reason)
         write_protocol(self.out, self.cfg.shard, protocol)

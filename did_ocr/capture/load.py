@@ -205,7 +205,7 @@ def _read_header(p: Path, data: bytes) -> _Header:
     except Exception as exc:  # hostile bytes make Pillow raise many kinds (struct.error, IndexError, ...)
         if "runcated" in str(exc):
             raise InputError(f"{p}: truncated image file (the data ends early); re-copy or re-export it") from None
-        raise InputError(f"{p}: corrupt image header ({_one_line(exc)}); re-export the image") from None
+        raise InputError(f"{p}: corrupt image header ({exc}); re-export the image") from None
 
 
 def _orientation(img: object) -> int:
@@ -279,13 +279,8 @@ def _decode_with_pillow(p: Path, data: bytes) -> np.ndarray:
     except Exception as exc:  # as in _read_header: any failure of the decoder on these bytes
         if "runcated" in str(exc):
             raise InputError(f"{p}: truncated image file (the data ends early); re-copy or re-export it") from None
-        raise InputError(f"{p}: corrupt or unsupported image data ({type(exc).__name__}: {_one_line(exc)}); "
+        raise InputError(f"{p}: corrupt or unsupported image data ({type(exc).__name__}: {exc}); "
                          "re-export it as PNG or JPEG") from None
-
-
-def _one_line(exc: BaseException) -> str:
-    """A decoder's message on one line: some (pillow-heif 1.9) span several, and an error must stay one line."""
-    return " ".join(str(exc).split())
 
 
 def _to_rgb_float(p: Path, arr: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ import click
 from did_ocr.cli.common import (Processed, Stopwatch, build_from_options, detect_side_option, enhancer_options,
                                 exit_if_failed, expand_inputs, for_each_input, input_bytes, output_names,
                                 recursive_option, say)
+from did_ocr.reading.pipeline import REFINE
 
 
 @click.command()
@@ -32,7 +33,7 @@ from did_ocr.cli.common import (Processed, Stopwatch, build_from_options, detect
 @click.option("--save-enhanced", type=click.Path(file_okay=False), default=None,
               help="Also write each enhanced image as a PNG into this folder.")
 @detect_side_option
-@click.option("--refine/--no-refine", default=True, show_default=True,
+@click.option("--refine/--no-refine", default=REFINE, show_default=True,
               help="When DiD reconstructs a reduced copy (photos larger than --max-side), read each word again "
                    "from a full-resolution reconstruction of its own region.")
 @click.option("--annotate", type=click.Path(file_okay=False), default=None,

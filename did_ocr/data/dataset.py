@@ -125,6 +125,50 @@ def read_labels(path: Path) -> dict[str, dict[str, str]]:
     return rows
 
 
+#: per-word boxes of whole photos (svt_train has them beside labels.csv)
+WORDS_FILE = "words.csv"
+WORD_COLUMNS = ("name", "x0", "y0", "x1", "y1", "text")
+
+
+@dataclass(frozen=True)
+class WordBox:
+    """One tagged word of a photo: its pixel box (x1, y1 exclusive) and its text."""
+
+    image: str
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    text: str
+
+
+def read_word_boxes(path: Path) -> list[WordBox]:
+    """The rows of a words.csv (``name,x0,y0,x1,y1,text``, pixels, x1/y1 exclusive); errors name the file and line."""
+    reader = csv.reader(io.StringIO(read_utf8(path), newline=""), strict=True)
+    try:
+        header = [h.strip() for h in next(reader, [])]
+        if header != list(WORD_COLUMNS):
+            raise DatasetError(f"{path}: line 1 must be the header {','.join(WORD_COLUMNS)}, got {','.join(header)!r}")
+        boxes = []
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            line = reader.line_num
+            if len(row) != len(WORD_COLUMNS):
+                raise DatasetError(f"{path}: line {line} has {len(row)} fields, expected {len(WORD_COLUMNS)}; "
+                                   "quote texts that contain commas")
+            try:
+                x0, y0, x1, y1 = (int(float(v)) for v in row[1:5])
+            except ValueError:
+                raise DatasetError(f"{path}: line {line}: the box {','.join(row[1:5])!r} is not four numbers") from None
+            if x1 <= x0 or y1 <= y0:
+                raise DatasetError(f"{path}: line {line}: the box has no area (x1 <= x0 or y1 <= y0)")
+            boxes.append(WordBox(row[0].strip(), x0, y0, x1, y1, row[5].strip()))
+    except csv.Error as exc:
+        raise DatasetError(f"{path}: line {reader.line_num} is malformed CSV ({exc})") from None
+    return boxes
+
+
 def read_utf8(path: Path) -> str:
     """The text of a UTF-8 file (a BOM is tolerated); unreadable or non-UTF-8 files are errors naming the line."""
     try:

@@ -26,7 +26,7 @@ import numpy as np
 
 from did_ocr.errors import InputError
 from did_ocr.ocr.reader import OcrLine, OcrWord
-from did_ocr.reading.pipeline import DETECT_SIDE, Pipeline, Reading
+from did_ocr.reading.pipeline import DETECT_SIDE, REFINE, Pipeline, Reading
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -93,7 +93,7 @@ class Reader:
 
     def __init__(self, enhancer: str = "did", device: str = "auto", model: str | os.PathLike[str] | None = None,
                  quality: str | None = None, max_side: int | None = None, detect_side: int = DETECT_SIDE,
-                 refine: bool = True) -> None:
+                 refine: bool = REFINE) -> None:
         self.pipeline = Pipeline.build(enhancer, device, detect_side, refine,
                                        model=None if model is None else str(model), quality=quality, max_side=max_side)
 

@@ -29,6 +29,9 @@ from did_ocr.reading.refine import refine_words
 
 #: longer side of the copy the text detector sees (the recognizer reads the full-resolution image)
 DETECT_SIDE = DEFAULT_DETECT_SIDE
+#: re-read small words of photos the enhancer reduced from full-resolution enhancements of their regions
+#: (did_ocr.reading.refine): the value every caller gets unless told otherwise
+REFINE = True
 #: below this the detector sees too little to find ordinary text
 MIN_DETECT_SIDE = 256
 #: the settings that belong to DiD only (a classical enhancer has no use for them)
@@ -79,7 +82,7 @@ class Pipeline:
     """An enhancer and an OCR reader, built once, applied to any number of captures."""
 
     def __init__(self, enhancer: Enhancer, reader: TextReader, detect_side: int = DETECT_SIDE,
-                 refine: bool = True) -> None:
+                 refine: bool = REFINE) -> None:
         self.enhancer = enhancer
         self.reader = reader
         self.detect_side = detect_side
@@ -89,7 +92,7 @@ class Pipeline:
 
     @classmethod
     def build(cls, enhancer: str | Enhancer = "did", device: str = "auto", detect_side: int = DETECT_SIDE,
-              refine: bool = True, **options: Any) -> "Pipeline":
+              refine: bool = REFINE, **options: Any) -> "Pipeline":
         """A pipeline around an enhancer (a built one, or a name built with ``options``) and the process's reader."""
         from did_ocr.ocr.reader import get_reader
 

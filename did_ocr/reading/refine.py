@@ -23,6 +23,7 @@ are not touched.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -53,10 +54,13 @@ def word_rect(word: OcrWord) -> Rect:
     return (math.floor(word.left), math.floor(word.top), math.ceil(word.right), math.ceil(word.bottom))
 
 
-def context_rect(rect: Rect, shape: tuple[int, ...], context: float = CONTEXT) -> Rect:
-    """``rect`` widened by ``context`` x its height (at least :data:`MIN_CONTEXT`) on every side, inside the image."""
+def context_rect(rect: Rect, shape: tuple[int, ...], context: float = CONTEXT, min_pad: int = MIN_CONTEXT) -> Rect:
+    """``rect`` widened by ``context`` x its height (at least ``min_pad`` px) on every side, clipped to the image.
+
+    A rectangle that lies outside the image comes back empty (x1 <= x0 or y1 <= y0).
+    """
     x0, y0, x1, y1 = rect
-    pad = max(MIN_CONTEXT, round(context * (y1 - y0)))
+    pad = max(min_pad, round(context * (y1 - y0)))
     return (max(0, x0 - pad), max(0, y0 - pad), min(shape[1], x1 + pad), min(shape[0], y1 + pad))
 
 
@@ -106,7 +110,7 @@ def refine_words(words: list[OcrWord], capture: np.ndarray, enhancer: Enhancer, 
             bx0, by0, bx1, by1 = rects[i]
             finer = reader.recognize_box(enhanced, (bx0 - x0, bx1 - x0, by0 - y0, by1 - y0))
             if finer is not None:
-                out[i] = OcrWord(text=finer.text, confidence=finer.confidence, box=words[i].box)
+                out[i] = dataclasses.replace(words[i], text=finer.text, confidence=finer.confidence)
         enhance_s += t1 - t0
         ocr_s += time.perf_counter() - t1
     return out, {"enhance_s": enhance_s, "ocr_s": ocr_s}
