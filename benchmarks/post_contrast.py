@@ -56,6 +56,7 @@ def main() -> None:
     parser.add_argument("--variants", default="did,did+clahe,clahe,gain")
     parser.add_argument("--model", default=None, help="a DiD model file instead of the shipped one (for the did variants)")
     parser.add_argument("--work", default="bench_out/post_contrast")
+    parser.add_argument("--ocr", default="rapidocr", help="the OCR engine (rapidocr, easyocr)")
     parser.add_argument("--out", default="benchmarks/results/ablations/post_contrast_svt_dev.csv")
     args = parser.parse_args()
 
@@ -65,7 +66,7 @@ def main() -> None:
     from did_ocr.bench.metrics import word_score
     from did_ocr.data.dataset import index_images, read_labels
     from did_ocr.fileio import atomic_write_csv
-    from did_ocr.ocr.reader import get_reader
+    from did_ocr.ocr import get_ocr
 
     torch.set_num_threads(1)
     root, work = Path(args.dataset), Path(args.work)
@@ -76,7 +77,7 @@ def main() -> None:
     variants = args.variants.split(",")
     rows_path = work / f"rows_{args.photos}.csv"
     done = {(r["variant"], r["name"]): r for r in csv.DictReader(rows_path.open())} if rows_path.exists() else {}
-    reader, enhancers = get_reader("cpu"), {}
+    reader, enhancers = get_ocr(args.ocr, "cpu"), {}
     with rows_path.open("a", newline="") as fh:
         writer = csv.writer(fh)
         if not done:

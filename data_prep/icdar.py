@@ -48,7 +48,7 @@ from data_prep.common import BOXES_FILE, Pair, new_parser, run_cli
 from did_ocr.data.dataset import LABELS_FILE, LowLightDataset, read_labels, read_utf8, write_labels
 from did_ocr.errors import DatasetError
 from did_ocr.fileio import atomic_write_text
-from did_ocr.ocr.reader import OcrWord, group_lines
+from did_ocr.ocr.words import OcrWord, group_lines
 
 ILLEGIBLE = "###"
 #: texts that name a class instead of transcribing the words (Text in the Dark)

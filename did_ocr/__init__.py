@@ -1,10 +1,11 @@
 """did-ocr: read text from photos taken in the dark.
 
 A dark capture is reconstructed by "Diffusion in the Dark" (DiD, a multi-scale,
-patch-trained conditional diffusion model) and then read by EasyOCR::
+patch-trained conditional diffusion model) and then read by an offline OCR
+engine (RapidOCR by default, or EasyOCR)::
 
     from did_ocr import Reader
-    reader = Reader()                      # loads DiD and EasyOCR once
+    reader = Reader()                      # loads DiD and the OCR engine once
     result = reader.read("night_sign.png")
     print(result.text)
 

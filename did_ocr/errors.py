@@ -33,3 +33,22 @@ class CheckpointError(DidOcrError):
 
 class DatasetError(DidOcrError):
     """A dataset folder does not follow the standard layout (low/, high/, labels.csv)."""
+
+
+def file_failure(path: str, exc: Exception) -> str:
+    """Why one input failed, as one line without the ``FILE:`` prefix (``read``, ``read --ray``, the bench).
+
+    A :class:`DidOcrError` is its message (a leading ``FILE:`` naming the
+    same file is dropped); anything else (a decoder or a model giving up on
+    that file) is named by its type, with where to look for details.
+    """
+    from pathlib import Path
+
+    message = str(exc)
+    for prefix in (f"{path}: ", f"{Path(path)}: "):
+        if message.startswith(prefix):
+            return message[len(prefix):]
+    if isinstance(exc, DidOcrError):
+        return message
+    one_line = re.sub(r"\s*\n\s*", " ", message)
+    return f"could not be processed ({type(exc).__name__}: {one_line}); set DID_OCR_DEBUG=1 for details"

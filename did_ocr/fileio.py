@@ -1,4 +1,4 @@
-"""Atomic file writes.
+"""Atomic file writes, and file checksums.
 
 Checkpoints, CSVs and images are written to a temporary file in the same
 folder and then renamed over the target, so a kill or a full disk in the middle
@@ -8,6 +8,7 @@ of a write never leaves a half-written file where a good one was.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -66,3 +67,12 @@ def atomic_write_csv(path: str | os.PathLike[str], rows: Sequence[Mapping[str, A
     writer.writeheader()
     writer.writerows(rows)
     atomic_write_text(path, buffer.getvalue())
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file, streamed (model files, label files of a benchmark protocol)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

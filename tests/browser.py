@@ -36,7 +36,7 @@ def why_no_browser() -> str | None:
 
 
 def upload_and_screenshot(url: str, image: Path, screenshot: Path, expect: str, timeout_s: float = 180,
-                          enhancer: str | None = None) -> str:
+                          enhancer: str | None = None, ocr: str | None = None) -> str:
     """Open the page, choose ``image``, wait until ``expect`` is among the words, screenshot; returns the words."""
     from playwright.sync_api import sync_playwright
 
@@ -49,6 +49,9 @@ def upload_and_screenshot(url: str, image: Path, screenshot: Path, expect: str, 
             page.wait_for_function("document.getElementById('enhancer').options.length > 0")
             if enhancer:
                 page.select_option("#enhancer", enhancer)
+            if ocr:
+                page.wait_for_function("document.getElementById('ocr').options.length > 1")
+                page.select_option("#ocr", ocr)
             page.set_input_files("#file", str(image))
             page.wait_for_function(f"document.getElementById('words').innerText.includes({expect!r})",
                                    timeout=timeout_s * 1000)

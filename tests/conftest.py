@@ -1,4 +1,4 @@
-"""Session-wide test settings: few CPU threads, one EasyOCR reader for the whole session.
+"""Session-wide test settings: few CPU threads, one reader per OCR engine for the whole session.
 
 Threads: 1 by default, at most 2 (``DID_OCR_TEST_THREADS``). The test machines
 have 2 cores, often shared with a training run; there, two torch threads
@@ -27,10 +27,28 @@ def _few_threads():
 
 @pytest.fixture(scope="session")
 def ocr_reader():
-    """The real EasyOCR reader (offline weights), built once: it costs seconds."""
-    from did_ocr.ocr import get_reader
+    """The real EasyOCR engine (offline weights), built once: it costs seconds."""
+    from did_ocr.ocr import get_ocr
 
-    return get_reader("cpu")
+    return get_ocr("easyocr", "cpu")
+
+
+@pytest.fixture(scope="session")
+def rapid_reader():
+    """The real RapidOCR engine (the models in its wheel), built once: the default engine."""
+    from did_ocr.ocr import get_ocr
+
+    return get_ocr("rapidocr", "cpu")
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """A local Ray on loopback with 2 CPUs for one test module (skipped where Ray is not installed)."""
+    ray = pytest.importorskip("ray")
+    pytest.importorskip("ray.data")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -63,6 +63,33 @@ def test_shards_merge_to_the_full_run(dataset, tmp_path, tiny_model_path, ocr_re
     assert len(rows) == 12 and (out / "accuracy.png").exists() and (out / "grid.png").exists()  # well-lit from the shard protocol
 
 
+def test_every_engine_reads_the_same_enhanced_images(dataset, tmp_path, tiny_model_path, ocr_reader, rapid_reader):
+    out = tmp_path / "engines"
+    Bench(config(dataset, out, tiny_model_path, ocr=["rapidocr", "easyocr"], limit=2)).run()
+    rows = pd.read_csv(out / "per_image.csv", keep_default_na=False)
+    assert len(rows) == 2 * 3 * 2 and rows.duplicated(["image", "enhancer", "ocr"]).sum() == 0
+    for _, pair in rows[rows.enhancer == "did"].groupby("image"):  # one enhancement, read by both engines
+        assert set(pair["ocr"]) == {"rapidocr", "easyocr"} and pair["enhance_seconds"].nunique() == 1
+        assert pair["psnr"].nunique() == 1
+    summary = pd.read_csv(out / "summary.csv")
+    assert {"did (rapidocr)", "did (easyocr)", "well-lit (easyocr)"} <= set(summary["enhancer"])
+    protocol = json.loads((out / "protocol.json").read_text())
+    assert set(protocol["ocr"]) == {"rapidocr", "easyocr"}
+    assert all(len(h) == 64 for engine in protocol["ocr"].values() for h in engine["models"].values())
+    Bench(config(dataset, out, tiny_model_path, ocr=["rapidocr", "easyocr"], limit=2)).run()  # nothing left to do
+    assert len(pd.read_csv(out / "per_image.csv", keep_default_na=False)) == 12
+
+
+def test_rows_of_an_older_version_are_not_mixed_in(dataset, tmp_path, tiny_model_path):
+    from did_ocr.errors import DidOcrError
+
+    out = tmp_path / "old"
+    out.mkdir()
+    (out / "per_image.csv").write_text("dataset,image,level,enhancer,truth\nd,a,dim,gain,A\n")
+    with pytest.raises(DidOcrError, match="written by another version of did-ocr"):
+        Bench(config(dataset, out, tiny_model_path)).run()
+
+
 def test_bench_cli_names_a_bad_labels_line(tmp_path):
     root = tmp_path / "ds"
     write_dataset(root, 2, levels=["dim"], seed=1, size=(64, 64), progress=False)
@@ -109,7 +136,7 @@ def test_unlabelled_images_give_no_word_table_and_no_cer():
     label would only say whether anything was read, so it is averaged over labelled images alone."""
     from did_ocr.bench.results import summarize, to_markdown
 
-    base = {"dataset": "d", "level": "real", "enhancer": "gain", "prediction": "x", "psnr": 20.0, "ssim": 0.5,
+    base = {"dataset": "d", "level": "real", "enhancer": "gain", "ocr": "rapidocr", "prediction": "x", "psnr": 20.0, "ssim": 0.5,
             "lpips": "", "seconds": 1.0, "enhance_seconds": 0.1, "exact": False, "error": ""}
     unlabelled = pd.DataFrame([{**base, "image": "a", "truth": "", "words_found": 0, "words_total": 0, "cer": 1.0}])
     summary = summarize(unlabelled)

@@ -43,7 +43,8 @@ def test_read_json_structure_keeps_input_order_with_errors(tmp_path, ocr_reader)
     data = json.loads(result.stdout)
     assert [d["file"] for d in data] == [str(missing), str(good)]
     failed, ok = data
-    assert set(failed) == {"file", "enhancer", "error"} and "no such file" in failed["error"]
+    assert set(failed) == {"file", "enhancer", "ocr", "error"} and "no such file" in failed["error"]
+    assert failed["ocr"] == ok["ocr"] == "rapidocr"
     assert ok["enhancer"] == "gain" and "error" not in ok
     assert set(ok["timings"]) >= {"load_s", "enhance_s", "ocr_s", "total_s"}
     assert all(v >= 0 for v in ok["timings"].values())
@@ -203,3 +204,31 @@ def test_annotate_writes_capture_and_reconstruction_side_by_side(tmp_path, ocr_r
 def test_detect_side_below_the_minimum_is_refused_before_any_work(tmp_path):
     result = run("read", tmp_path / "none.png", "--detect-side", "100")
     assert result.exit_code == 2 and "--detect-side" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("engine, absent", [("rapidocr", ("easyocr", "torchvision")), ("easyocr", ("rapidocr",))])
+def test_read_imports_only_the_engine_it_uses(tmp_path, engine, absent):
+    import subprocess
+    import sys
+
+    photo = write_dark_capture(tmp_path / "dark.png")
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "did_ocr", "read", str(photo), "--json",
+                           "--enhancer", "gain", "--device", "cpu", "--ocr", engine],
+                          capture_output=True, text=True, env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines() if "import time:" in line}
+    assert engine in imported and not set(absent) & imported
+    assert json.loads(done.stdout)[0]["ocr"] == engine
+
+
+def test_read_with_each_engine_and_a_wrong_one(tmp_path, ocr_reader, rapid_reader):
+    photo = write_dark_capture(tmp_path / "dark.png")
+    texts = {}
+    for engine in ("rapidocr", "easyocr"):
+        result = run("read", photo, "--json", "--enhancer", "gain", "--device", "cpu", "--ocr", engine)
+        assert result.exit_code == 0, result.output
+        texts[engine] = json.loads(result.stdout)[0]
+        assert texts[engine]["ocr"] == engine
+    assert texts["rapidocr"]["text"] == texts["easyocr"]["text"] == "EXIT"
+    wrong = run("read", photo, "--ocr", "tesseract")
+    assert wrong.exit_code == 2 and "'tesseract' is not one of 'rapidocr', 'easyocr'" in wrong.output

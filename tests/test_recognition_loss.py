@@ -1,4 +1,4 @@
-"""The recognition loss: EasyOCR's english_g2 recognizer, offline and frozen, reads DiD reconstructions."""
+"""The recognition loss: each engine's recognizer (PP-OCR converted to torch, EasyOCR's english_g2), offline and frozen, reads DiD reconstructions."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from did_ocr.capture.save import save_srgb_png
 from did_ocr.data.dataset import write_labels
 from did_ocr.data.synth.simulate import sample_params, simulate_capture
 from did_ocr.diffusion.cascade import CascadeConfig
-from did_ocr.training.recognition import RecognitionLoss, WordCrops, ctc_loss, encode, load_recognizer
+from did_ocr.training.recognition import RecognitionLoss, WordCrops, ctc_loss, load_recognizer
 from did_ocr.training.trainer import train
 from tests.helpers import render_text, tiny_model, tiny_norm
 from tests.test_training import tiny_config
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["rapidocr", "easyocr"])
 def recognizer(request):
     torch.set_num_threads(2)
     import urllib.request
@@ -32,7 +32,7 @@ def recognizer(request):
     mp.setattr(urllib.request, "urlretrieve", refuse)
     mp.setattr(torch.hub, "download_url_to_file", refuse)
     try:
-        yield load_recognizer()
+        yield load_recognizer(request.param)
     finally:
         mp.undo()
 
@@ -44,7 +44,25 @@ def _crop(text: str) -> np.ndarray:
 def test_recognizer_is_frozen_and_offline(recognizer):
     assert not any(p.requires_grad for p in recognizer.parameters())
     assert not recognizer.training
-    assert encode("Hi 5!") == [encode(c)[0] for c in "Hi 5!"] and encode("é") == []
+    assert recognizer.encode("Hi 5!") == [recognizer.encode(c)[0] for c in "Hi 5!"] and recognizer.encode("é") == []
+
+
+def test_the_converted_ppocr_recognizer_matches_onnx_runtime(rapid_reader):
+    import onnxruntime as ort
+
+    recognizer = load_recognizer("rapidocr")
+    session = ort.InferenceSession(str(rapid_reader.models["Rec"]), providers=["CPUExecutionProvider"])
+    batch = torch.rand(2, 3, 48, 200) * 2 - 1
+    expected = session.run(None, {session.get_inputs()[0].name: batch.numpy()})[0]  # softmax over every class
+    with torch.no_grad():
+        logits = recognizer.net(batch)
+    assert np.abs(logits.softmax(2).numpy() - expected).max() < 1e-4
+    engine_text = rapid_reader.recognize_box(_crop("PARKING"), (0, 40 + 26 * 7, 0, 48)).text
+    with torch.no_grad():
+        ids = recognizer.log_probs(recognizer.batch([recognizer.prepare(torch.from_numpy(_crop("PARKING") / 255.0)
+                                                                         .float().permute(2, 0, 1))])).argmax(2)[0]
+    decoded = [recognizer.characters[i - 1] for k, i in enumerate(ids.tolist()) if i and (k == 0 or i != ids[k - 1])]
+    assert "".join(decoded) == engine_text == "PARKING"
 
 
 def test_loss_is_lower_for_the_clean_crop_than_for_its_dark_capture(recognizer):
@@ -72,7 +90,7 @@ def test_gradients_reach_the_unet_and_not_the_recognizer(tmp_path, recognizer):
     words = WordCrops(_word_folder(tmp_path / "words"), seed=0)
     crops = words.draw(0, 2)
     assert all(d.mean() < l.mean() for d, l, _ in crops) and {t for _, _, t in crops} <= {"EXIT", "OPEN", "Bar"}
-    loss_fn = RecognitionLoss(CascadeConfig(one_step=True))
+    loss_fn = RecognitionLoss(CascadeConfig(one_step=True), recognizer.engine)
     model = tiny_model().train()
     loss = loss_fn(model, tiny_norm(), crops)
     loss.backward()
@@ -96,6 +114,6 @@ def test_tall_word_crops_are_drawn_at_the_recognizers_height(tmp_path):
     save_srgb_png(root / "high" / "big.png", render_text("EXIT", size=(256, 640), font_size=160) / 255.0)
     save_srgb_png(root / "high" / "small.png", _crop("Bar") / 255.0)
     write_labels(root / "labels.csv", [{"name": "big", "text": "EXIT"}, {"name": "small", "text": "Bar"}])
-    shapes = {text: tuple(dark.shape) for dark, _, text in WordCrops(root, seed=0).draw(0, 8)}
+    shapes = {text: tuple(dark.shape) for dark, _, text in WordCrops(root, seed=0, max_height=64).draw(0, 8)}
     assert shapes["EXIT"] == (3, 64, 160)  # 256x640 -> 64 rows, aspect kept: memory bounded
     assert shapes["Bar"] == (3, 48, 40 + 26 * 3)  # already short enough: untouched

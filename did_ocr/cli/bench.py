@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from did_ocr.cli.common import ray_options
 from did_ocr.device import DEVICE_CHOICES
 from did_ocr.enhancers.catalog import QUALITY_NAMES
+from did_ocr.ocr.registry import DEFAULT_OCR
 
 DEFAULT_ENHANCERS = "did,nlm,clahe,gain,gamma,he,none"
 
@@ -15,6 +17,8 @@ DEFAULT_ENHANCERS = "did,nlm,clahe,gain,gamma,he,none"
               help="A dataset folder (low/, labels.csv, optional high/) or 'synthetic' (generated into OUT/dataset).")
 @click.option("--levels", default=None, help="Comma-separated light levels to include (default: all; synthetic: dim,dark,night,extreme).")
 @click.option("--enhancers", default=DEFAULT_ENHANCERS, show_default=True, help="Comma-separated enhancer names.")
+@click.option("--ocr", default=DEFAULT_OCR, show_default=True,
+              help="Comma-separated OCR engines (rapidocr, easyocr); each reads every enhanced image (rows per engine).")
 @click.option("--out", "out", default="bench_out", show_default=True, type=click.Path(file_okay=False))
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N images (synthetic: generate N).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic data and of the samplers.")
@@ -29,18 +33,32 @@ DEFAULT_ENHANCERS = "did,nlm,clahe,gain,gamma,he,none"
               help="Images shown in grid.png (their enhanced PNGs are kept in OUT/images).")
 @click.option("--lpips-backbone", type=click.Path(dir_okay=False), default=None,
               help="AlexNet weights for LPIPS (default: the torch hub cache); without them LPIPS is left empty.")
-def bench(dataset: str, levels: str | None, enhancers: str, out: str, limit: int | None, seed: int, shard: str,
+@click.option("--ray", "use_ray", is_flag=True,
+              help="Spread the images over a pool of Ray actors (pip install 'did-ocr[ray]'); writes the same files "
+                   "as a local run, and a rerun resumes the same way.")
+@ray_options("benchmark")
+def bench(dataset: str, levels: str | None, enhancers: str, ocr: str, out: str, limit: int | None, seed: int, shard: str,
           merge: bool, device: str, model: str | None, quality: str | None, samples: int, grid_images: int,
-          lpips_backbone: str | None) -> None:
+          lpips_backbone: str | None, use_ray: bool = False, ray_address: str | None = None, actors: int = 1,
+          actor_threads: int = 1) -> None:
     """Run every enhancer on every image, read it with OCR and score it.
 
     Writes OUT/per_image.csv, summary.csv, summary.md, accuracy.png, grid.png
     and protocol.json. An interrupted run resumes where it stopped (rerun the
     same command). OCR on the well-lit images is reported as 'well-lit'.
+    --ray computes the images' rows in Ray actors; this process writes them.
     """
     from did_ocr.bench.runner import BenchConfig, Bench, finalize, parse_shard
     from did_ocr.errors import DidOcrError
 
+    if use_ray and (merge or shard != "0/1"):
+        raise DidOcrError(f"{'--merge' if merge else '--shard'} cannot be used with --ray (shards are for runs "
+                          "without Ray; --ray runs every image)")
+    if not use_ray:
+        stray = [flag for flag, given in (("--ray-address", ray_address), ("--actors", actors != 1),
+                                          ("--actor-threads", actor_threads != 1)) if given]
+        if stray:
+            raise DidOcrError(f"{', '.join(stray)} {'applies' if len(stray) == 1 else 'apply'} only with --ray")
     if merge:
         from did_ocr.bench.metrics import LpipsMetric
 
@@ -55,13 +73,24 @@ def bench(dataset: str, levels: str | None, enhancers: str, out: str, limit: int
     unknown = [e for e in names if e not in available_enhancers()]
     if unknown:
         raise DidOcrError(f"unknown enhancer(s) {', '.join(unknown)}; choose from {', '.join(available_enhancers())}")
-    cfg = BenchConfig(dataset=dataset, out=out, enhancers=names,
+    from did_ocr.ocr.registry import check_engine
+
+    engines = list(dict.fromkeys(check_engine(o.strip()) for o in ocr.split(",") if o.strip()))
+    if not engines:
+        raise DidOcrError("--ocr is empty; name at least one OCR engine (rapidocr, easyocr)")
+    cfg = BenchConfig(dataset=dataset, out=out, enhancers=names, ocr=engines,
                       levels=[lv.strip() for lv in levels.split(",")] if levels else None, limit=limit, seed=seed,
                       shard=parse_shard(shard), device=device, model=model, quality=quality, samples=samples,
                       grid_images=grid_images,
                       lpips_backbone=lpips_backbone)
-    runner = Bench(cfg)
-    path = runner.run()
+    if use_ray:
+        from did_ocr.bench.distributed import bench_with_ray
+
+        runner = bench_with_ray(cfg, address=ray_address, actors=actors, threads_per_actor=actor_threads)
+        path = runner.shard_csv()
+    else:
+        runner = Bench(cfg)
+        path = runner.run()
     click.echo(f"rows: {path}")
     if cfg.shard[1] == 1:
         click.echo((open(f"{out}/summary.md").read()))

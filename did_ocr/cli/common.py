@@ -10,7 +10,7 @@ folder arguments into the images they hold (sorted; ``-r``: subfolders too)
 and :func:`input_bytes` reads ``-`` from standard input.
 
 ``did-ocr read --help`` imports this module: it must not import torch,
-OpenCV or EasyOCR at module level (the commands import them when they run).
+OpenCV or an OCR engine at module level (the commands import them when they run).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def enhancer_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Enhancer: did (diffusion), did-fast, did-full, gain, gamma, he, clahe, nlm, none, "
                           "or a DiD ablation."),
         click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True,
-                     help="Where DiD and EasyOCR run; auto: CUDA if available."),
+                     help="Where DiD and the OCR engine run; auto: CUDA if available."),
         click.option("--seed", type=int, default=0, show_default=True, help="Seed of the diffusion sampler."),
         click.option("--linear", is_flag=True, help="The files hold linear (not sRGB) values, e.g. 16-bit linear PNGs."),
         click.option("--model", type=click.Path(dir_okay=False), default=None,
@@ -86,6 +86,33 @@ def resolve_enhancer(enhancer: str, model: str | None, quality: str | None,
             say(f"warning: {flags} {'applies' if len(did_opts) == 1 else 'apply'} only to the DiD enhancers; ignored for {enhancer}", err=True)
             did_opts = {}
     return enhancer, did_opts
+
+
+def ocr_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--ocr: the OCR engine (read, serve; bench takes a list)."""
+    from did_ocr.ocr.registry import DEFAULT_OCR, ENGINES
+
+    return click.option("--ocr", type=click.Choice(list(ENGINES)), default=DEFAULT_OCR, show_default=True,
+                        help="OCR engine: rapidocr (PP-OCR on ONNX Runtime, the models in its wheel) or easyocr "
+                             "(CRAFT + english_g2, offline weights).")(func)
+
+
+def ray_options(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--ray-address, --actors, --actor-threads (read --ray, bench --ray); ``what`` names an actor's work."""
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        options = [
+            click.option("--ray-address", default=None, metavar="ADDRESS",
+                         help="With --ray: join this Ray cluster (default: $RAY_ADDRESS, else a local Ray on this "
+                              "machine)."),
+            click.option("--actors", type=click.IntRange(min=1), default=1, show_default=True,
+                         help=f"With --ray: how many {what} processes (each builds its models once)."),
+            click.option("--actor-threads", type=click.IntRange(min=1), default=1, show_default=True,
+                         help=f"With --ray: CPUs (torch/OpenCV threads) per {what} process."),
+        ]
+        for option in reversed(options):
+            func = option(func)
+        return func
+    return decorate
 
 
 def detect_side_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -175,13 +202,9 @@ def say(text: str = "", err: bool = False) -> None:
 
 def _reason(path: str, exc: Exception) -> str:
     """``FILE: reason`` for an error line, naming the file as the user typed it."""
-    message = str(exc)
-    for prefix in (f"{path}: ", f"{Path(path)}: "):
-        if message.startswith(prefix):
-            return f"{path}: {message[len(prefix):]}"
-    if isinstance(exc, DidOcrError):
-        return f"{path}: {message}"
-    return f"{path}: could not be processed ({type(exc).__name__}: {message}); set DID_OCR_DEBUG=1 for details"
+    from did_ocr.errors import file_failure
+
+    return f"{path}: {file_failure(path, exc)}"
 
 
 def for_each_input(paths: Iterable[str], work: Callable[[str], T], progress: bool = True) -> list[Processed[T]]:

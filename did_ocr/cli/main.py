@@ -63,7 +63,7 @@ def cli() -> None:
     """did-ocr: read text from photos taken in the dark.
 
     A diffusion model ("Diffusion in the Dark") reconstructs a well-lit image
-    from the noisy, dark capture; EasyOCR then reads it.
+    from the noisy, dark capture; an offline OCR engine (RapidOCR or EasyOCR) then reads it.
     """
 
 

@@ -11,14 +11,16 @@ stopped that file. ``--annotate`` writes what was read as pictures.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from did_ocr.cli.common import (Processed, Stopwatch, build_from_options, detect_side_option, enhancer_options,
-                                exit_if_failed, expand_inputs, for_each_input, input_bytes, output_names,
-                                recursive_option, say)
+                                exit_if_failed, expand_inputs, for_each_input, input_bytes, ocr_option,
+                                output_names, ray_options, recursive_option, say)
+from did_ocr.errors import DidOcrError
 from did_ocr.reading.pipeline import REFINE
 
 
@@ -32,6 +34,7 @@ from did_ocr.reading.pipeline import REFINE
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: per file, the lines with confidence and box, and timings.")
 @click.option("--save-enhanced", type=click.Path(file_okay=False), default=None,
               help="Also write each enhanced image as a PNG into this folder.")
+@ocr_option
 @detect_side_option
 @click.option("--refine/--no-refine", default=REFINE, show_default=True,
               help="When DiD reconstructs a reduced copy (photos larger than --max-side), read each word again "
@@ -39,22 +42,43 @@ from did_ocr.reading.pipeline import REFINE
 @click.option("--annotate", type=click.Path(file_okay=False), default=None,
               help="Also write, per input, the dark capture and the reconstruction side by side with each "
                    "recognized box, its words and confidence drawn (PNG) into this folder.")
+@click.option("--ray", "use_ray", is_flag=True,
+              help="Read with a pool of Ray actors (pip install 'did-ocr[ray]'); rows go to --output as they "
+                   "are read, and a rerun skips the files already there. @LIST.txt arguments list paths.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="With --ray: the results file, OUT.jsonl (one JSON row per file, appended) or OUT.parquet.")
+@ray_options("reader")
 def read(images: tuple[str, ...], enhancer: str, device: str, seed: int, linear: bool, model: str | None,
          quality: str | None, max_side: int | None, recursive: bool, samples: int, as_json: bool,
-         save_enhanced: str | None, detect_side: int, refine: bool, annotate: str | None) -> None:
+         save_enhanced: str | None, ocr: str, detect_side: int, refine: bool, annotate: str | None,
+         use_ray: bool = False, output: str | None = None, ray_address: str | None = None, actors: int = 1,
+         actor_threads: int = 1) -> None:
     """Read the text in dark photos IMAGES (PNG, JPEG, TIFF, BMP, WebP, HEIC, AVIF or camera RAW).
 
     A folder reads every supported image in it (sorted; -r: subfolders too);
     - reads one image from standard input. Prints the recognized lines in
     reading order (with the file name as a header when there are several
     files). Exit code 2 if any file failed; the others are still read.
+
+    --ray reads with Ray actors into -o OUT.jsonl or OUT.parquet (columns
+    path, text, lines, timings, error) and prints a one-line summary; an
+    argument @LIST.txt stands for the paths in that file, one per line.
     """
     from did_ocr.capture.save import save_srgb_png
     from did_ocr.reading.pipeline import Pipeline
 
+    if use_ray:
+        _read_with_ray(images, recursive, output, ray_address, actors, actor_threads, enhancer=enhancer,
+                       device=device, seed=seed, linear=linear, model=model, quality=quality, max_side=max_side,
+                       samples=samples, ocr=ocr, detect_side=detect_side, refine=refine,
+                       ignored={"--json": as_json, "--save-enhanced": save_enhanced, "--annotate": annotate})
+        return
+    if output or ray_address:
+        raise DidOcrError(f"{'--output' if output else '--ray-address'} applies only with --ray")
+
     inputs = expand_inputs(images, recursive)
     pipeline = Pipeline.build(build_from_options(enhancer, device, model, quality, max_side), device, detect_side,
-                              refine)
+                              refine, ocr=ocr)
     saved = output_names(inputs, save_enhanced) if save_enhanced else {}
     drawn = output_names(inputs, annotate) if annotate else {}
 
@@ -80,15 +104,54 @@ def read(images: tuple[str, ...], enhancer: str, device: str, seed: int, linear:
 
     outcomes = for_each_input(inputs, work, progress=as_json)
     if as_json:
-        click.echo(json.dumps([_json_record(o, pipeline.name) for o in outcomes], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([_json_record(o, pipeline.name, pipeline.reader.name) for o in outcomes], indent=2, ensure_ascii=False))
     exit_if_failed(outcomes)
 
 
-def _json_record(outcome: Processed[dict[str, Any]], enhancer: str) -> dict[str, Any]:
+def _read_with_ray(images: tuple[str, ...], recursive: bool, output: str | None, address: str | None, actors: int,
+                   threads: int, *, enhancer: str, device: str, seed: int, linear: bool, model: str | None,
+                   quality: str | None, max_side: int | None, samples: int, ocr: str, detect_side: int,
+                   refine: bool, ignored: dict[str, Any]) -> None:
+    """``read --ray``: the inputs (with @LIST.txt files) through :func:`did_ocr.reading.distributed.read_with_ray`."""
+    from did_ocr.cli.common import resolve_enhancer
+    from did_ocr.reading.distributed import ReadSettings, read_with_ray
+
+    if not output:
+        raise DidOcrError("--ray needs -o/--output OUT.jsonl or OUT.parquet")
+    unused = [flag for flag, value in ignored.items() if value]
+    if unused:
+        raise DidOcrError(f"{', '.join(unused)} cannot be used with --ray (the results go to --output)")
+    name, did_opts = resolve_enhancer(enhancer, model, quality, max_side)
+    settings = ReadSettings(enhancer=name, device=device, detect_side=detect_side, refine=refine, ocr=ocr,
+                            linear=linear, seed=seed, samples=samples, did_options=did_opts)
+    summary = read_with_ray(expand_inputs(_expand_lists(images), recursive), output, settings, address=address,
+                            actors=actors, threads_per_actor=threads)
+    click.echo(summary.line())
+    if summary.errors:
+        sys.exit(2)
+
+
+def _expand_lists(args: tuple[str, ...]) -> list[str]:
+    """``@LIST.txt`` arguments as the paths they list (one per line; blank lines and ``#`` comments skipped)."""
+    out: list[str] = []
+    for arg in args:
+        if not arg.startswith("@") or len(arg) == 1:
+            out.append(arg)
+            continue
+        listing = Path(arg[1:])
+        try:
+            text = listing.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DidOcrError(f"{arg}: cannot read the list of paths {listing} ({exc})") from exc
+        out.extend(line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#"))
+    return out
+
+
+def _json_record(outcome: Processed[dict[str, Any]], enhancer: str, ocr: str) -> dict[str, Any]:
     """A file's JSON entry: its reading, or (without ``lines``) the error that stopped it."""
     if outcome.ok and outcome.result is not None:
         return outcome.result
-    return {"file": outcome.path, "enhancer": enhancer, "error": outcome.error}
+    return {"file": outcome.path, "enhancer": enhancer, "ocr": ocr, "error": outcome.error}
 
 
 def _print_text(path: str, lines: list[str], header: bool) -> None:

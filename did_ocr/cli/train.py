@@ -1,67 +1,143 @@
-"""``did-ocr train``: train the DiD denoiser (resumable; torchrun for several processes)."""
+"""``did-ocr train``: train the DiD denoiser (resumable; torchrun for several processes).
+
+The options are made from :class:`did_ocr.training.config.TrainConfig`: the
+table :data:`OPTIONS` says, per field, how the command line shows it (help,
+type and range, a different option name); the default is always the
+field's own, so it is declared once. A table row whose field does not exist
+fails when this module is imported, not in the middle of a run. Neither
+module imports torch, so ``did-ocr train --help`` answers without it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import MISSING, dataclass, fields
 from typing import Any
 
 import click
 
 from did_ocr.device import DEVICE_CHOICES
+from did_ocr.model.config import PRESETS
+from did_ocr.training.config import TrainConfig
 
 
-@click.command()
-@click.option("--data", "data", multiple=True, default=("synthetic",), show_default=True, metavar="[KIND:]PATH[@W]",
-              help="A training source, repeatable, with an optional mixing weight W: 'synthetic' (the built-in "
-                   "generator), a dataset folder with low/ and high/ (real pairs, used as they are), or a folder of "
-                   "well-lit images or a dataset with only high/ (darkened on the fly by the capture simulation). "
-                   "KIND 'pairs:' or 'darken:' forces the choice. Example: --data synthetic@0.3 --data darken:crops@0.7")
-@click.option("--init", "init", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="Start from this model file's weights (fresh optimizer; its size wins over --size), "
-                   "e.g. did_ocr/weights/did_s.safetensors.")
-@click.option("--onestep-fraction", default=0.5, show_default=True, type=click.FloatRange(0, 1),
-              help="Share of each batch trained at sigma_max, the one-step endpoint of the default sampler.")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Run folder for checkpoints and logs.")
-@click.option("--steps", default=3000, show_default=True, type=click.IntRange(min=1), help="Total optimizer steps.")
-@click.option("--batch", default=64, show_default=True, type=click.IntRange(min=1), help="Windows per step (per process).")
-@click.option("--size", type=click.Choice(["XS", "S", "M", "L"]), default="S", show_default=True,
-              help="Model size: S fits a CPU (2.5M parameters), XS is a quarter of its width, M and L are for GPUs.")
-@click.option("--cpu-budget", default=0.0, show_default=True, type=click.FloatRange(min=0),
-              help="Stop once the training steps have used this many CPU seconds (0: no limit); for equal-budget ablations.")
-@click.option("--lr", default=8e-4, show_default=True, type=float, help="Adam learning rate (after warm-up).")
-@click.option("--recognition-weight", default=0.0, show_default=True, type=click.FloatRange(min=0),
-              help="Weight of a text-recognition loss: EasyOCR's recognizer reads DiD's reconstruction of dark word "
-                   "crops (CTC against their words); 0 turns it off.")
-@click.option("--recognition-data", type=click.Path(file_okay=False, exists=True), default=None,
-              help="Word crops for --recognition-weight: a folder with high/ and labels.csv (e.g. IIIT 5K train).")
-@click.option("--recognition-every", default=4, show_default=True, type=click.IntRange(min=1),
-              help="Apply the recognition loss on every N-th step (each runs whole cascades).")
-@click.option("--recognition-crops", default=4, show_default=True, type=click.IntRange(min=1),
-              help="Word crops per recognition step.")
-@click.option("--teacher", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="Distil: regress on this trained model's denoised output instead of the clean windows (e.g. "
-                   "--size XS --teacher did_ocr/weights/did_s.safetensors); the run takes the teacher's normalization.")
-@click.option("--teacher-weight", default=1.0, show_default=True, type=click.FloatRange(0, 1),
-              help="Share of the regression target that is the teacher's output (the rest: the clean windows).")
-@click.option("--perceptual", type=click.Choice(["craft", "lpips", "none"]), default="craft", show_default=True,
-              help="Perceptual loss: CRAFT text-detector VGG features (offline), real LPIPS (needs AlexNet weights), or none.")
-@click.option("--perceptual-weight", default=0.5, show_default=True, type=float)
-@click.option("--perceptual-weights", type=click.Path(dir_okay=False), default=None,
-              help="Path to the backbone weights for --perceptual (AlexNet .pth for lpips).")
-@click.option("--detail-bias", default=0.5, show_default=True, type=click.FloatRange(0, 1),
-              help="Share of upper-scale training windows centred on text and edges (0: uniform, as published).")
-@click.option("--no-tail-norm", is_flag=True, help="Ablation: plain [-1, 1] scaling instead of tail normalization.")
-@click.option("--resume", is_flag=True, help="Continue the run in --out exactly where it stopped.")
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--checkpoint-every", default=250, show_default=True, type=click.IntRange(min=1))
-@click.option("--preview-every", default=500, show_default=True, type=click.IntRange(min=0),
-              help="Write preview.png every N steps (0: never).")
-@click.option("--keep-every", default=0, show_default=True, type=click.IntRange(min=0),
-              help="Also keep OUT/snapshots/model_stepN.safetensors every N steps (0: never).")
-@click.option("--norm-pairs", default=256, show_default=True, type=click.IntRange(min=1),
-              help="Pairs drawn to fit the tail-normalization statistics.")
-@click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True)
-@click.option("--threads", type=click.IntRange(min=1), default=None, help="CPU threads for torch.")
-def train(data: tuple[str, ...], no_tail_norm: bool, norm_pairs: int, resume: bool, **options: Any) -> None:
+@dataclass(frozen=True)
+class Opt:
+    """How one :class:`TrainConfig` field appears on the command line (its default is the field's)."""
+
+    help: str | None = None
+    type: Any = None  # a click type (with its range or choices); None: click infers it from the default
+    name: str | None = None  # the option when it is not --FIELD-NAME
+    invert: bool = False  # a flag that sets a field whose default is True to False (--no-tail-norm)
+    metavar: str | None = None
+    multiple: bool = False
+
+
+#: the TrainConfig fields the command line sets, in the order ``--help`` lists them
+OPTIONS: dict[str, Opt] = {
+    "data": Opt(
+        "A training source, repeatable, with an optional mixing weight W: 'synthetic' (the built-in "
+        "generator), a dataset folder with low/ and high/ (real pairs, used as they are), or a folder of "
+        "well-lit images or a dataset with only high/ (darkened on the fly by the capture simulation). "
+        "KIND 'pairs:' or 'darken:' forces the choice. Example: --data synthetic@0.3 --data darken:crops@0.7",
+        metavar="[KIND:]PATH[@W]", multiple=True),
+    "init": Opt("Start from this model file's weights (fresh optimizer; its size wins over --size), "
+                "e.g. did_ocr/weights/did_s.safetensors.", click.Path(dir_okay=False, exists=True)),
+    "onestep_fraction": Opt("Share of each batch trained at sigma_max, the one-step endpoint of the default sampler.",
+                            click.FloatRange(0, 1)),
+    "out": Opt("Run folder for checkpoints and logs.", click.Path(file_okay=False)),
+    "steps": Opt("Total optimizer steps.", click.IntRange(min=1)),
+    "batch": Opt("Windows per step (per process).", click.IntRange(min=1)),
+    "size": Opt("Model size: S fits a CPU (2.5M parameters), XS is a quarter of its width, M and L are for GPUs.",
+                click.Choice(list(PRESETS))),
+    "cpu_budget": Opt("Stop once the training steps have used this many CPU seconds (0: no limit); for equal-budget "
+                      "ablations.", click.FloatRange(min=0)),
+    "lr": Opt("Adam learning rate (after warm-up).", float),
+    "recognition_weight": Opt("Weight of a text-recognition loss: the OCR engine's recognizer reads DiD's "
+                              "reconstruction of dark word crops (CTC against their words); 0 turns it off.",
+                              click.FloatRange(min=0)),
+    "recognition_engine": Opt("Whose recognizer scores the crops: PP-OCR's (rapidocr, converted to torch) or EasyOCR's "
+                              "english_g2.", click.Choice(["rapidocr", "easyocr"])),
+    "recognition_data": Opt("Word crops for --recognition-weight: a folder with high/ and labels.csv (e.g. IIIT 5K "
+                            "train).", click.Path(file_okay=False, exists=True)),
+    "recognition_every": Opt("Apply the recognition loss on every N-th step (each runs whole cascades).",
+                             click.IntRange(min=1)),
+    "recognition_crops": Opt("Word crops per recognition step.", click.IntRange(min=1)),
+    "teacher": Opt("Distil: regress on this trained model's denoised output instead of the clean windows (e.g. "
+                   "--size XS --teacher did_ocr/weights/did_s.safetensors); the run takes the teacher's normalization.",
+                   click.Path(dir_okay=False, exists=True)),
+    "teacher_weight": Opt("Share of the regression target that is the teacher's output (the rest: the clean windows).",
+                          click.FloatRange(0, 1)),
+    "perceptual": Opt("Perceptual loss: CRAFT text-detector VGG features (offline), real LPIPS (needs AlexNet "
+                      "weights), or none.", click.Choice(["craft", "lpips", "none"])),
+    "perceptual_weight": Opt(type=float),
+    "perceptual_weights": Opt("Path to the backbone weights for --perceptual (AlexNet .pth for lpips).",
+                              click.Path(dir_okay=False)),
+    "detail_bias": Opt("Share of upper-scale training windows centred on text and edges (0: uniform, as published).",
+                       click.FloatRange(0, 1)),
+    "tail_norm": Opt("Ablation: plain [-1, 1] scaling instead of tail normalization.", name="--no-tail-norm",
+                     invert=True),
+    "seed": Opt(type=int),
+    "checkpoint_every": Opt(type=click.IntRange(min=1)),
+    "preview_every": Opt("Write preview.png every N steps (0: never).", click.IntRange(min=0)),
+    "keep_every": Opt("Also keep OUT/snapshots/model_stepN.safetensors every N steps (0: never).",
+                      click.IntRange(min=0)),
+    "norm_fit_pairs": Opt("Pairs drawn to fit the tail-normalization statistics.", click.IntRange(min=1),
+                          name="--norm-pairs"),
+    "device": Opt(type=click.Choice(DEVICE_CHOICES)),
+    "threads": Opt("CPU threads for torch.", click.IntRange(min=1)),
+}
+
+#: options of the command that are not part of the run's configuration, and the option they follow in --help
+RESUME = click.Option(["--resume"], is_flag=True, help="Continue the run in --out exactly where it stopped.")
+RESUME_AFTER = "tail_norm"
+
+
+def _field_options() -> list[click.Option]:
+    """A click option per :data:`OPTIONS` row, named after its field, with the field's default."""
+    declared = {f.name: f for f in fields(TrainConfig)}
+    unknown = sorted(set(OPTIONS) - set(declared))
+    if unknown:
+        raise TypeError(f"did-ocr train: options for fields TrainConfig does not have: {', '.join(unknown)}")
+    options = []
+    for name, opt in OPTIONS.items():
+        f = declared[name]
+        flag = opt.name or "--" + name.replace("_", "-")
+        if f.default is not MISSING:
+            default = f.default
+        elif f.default_factory is not MISSING:
+            default = f.default_factory()
+        else:  # no default: the option is required
+            options.append(click.Option([flag, name], required=True, type=opt.type, help=opt.help))
+            continue
+        if opt.invert:
+            if default is not True:
+                raise TypeError(f"did-ocr train: {flag} turns off TrainConfig.{name}, whose default must be True")
+            options.append(click.Option([flag, name], is_flag=True, flag_value=False, default=True, help=opt.help))
+            continue
+        if opt.multiple:
+            default = tuple(default)
+        options.append(click.Option([flag, name], default=default, type=opt.type, help=opt.help, metavar=opt.metavar,
+                                    multiple=opt.multiple, show_default=default is not None))
+    return options
+
+
+def _params() -> list[click.Parameter]:
+    options: list[click.Parameter] = list(_field_options())
+    options.insert(list(OPTIONS).index(RESUME_AFTER) + 1, RESUME)
+    return options
+
+
+def train_config(options: dict[str, Any]) -> TrainConfig:
+    """The run configuration for the values of the field options (keyed by field name)."""
+    values = dict(options)
+    for name, opt in OPTIONS.items():
+        if opt.multiple:
+            values[name] = list(values[name])
+    return TrainConfig(**values)
+
+
+@click.command(params=_params())
+def train(resume: bool, **options: Any) -> None:
     """Train the DiD denoiser on synthetic data (default), real pairs, darkened real photos, or a mix.
 
     Writes OUT/checkpoint.safetensors (full state, for --resume), OUT/model.safetensors
@@ -69,13 +145,11 @@ def train(data: tuple[str, ...], no_tail_norm: bool, norm_pairs: int, resume: bo
     OUT/preview.png. Several processes: `torchrun --nproc_per_node N -m did_ocr train ...`.
     """
     from did_ocr.training.pairs import parse_source
-    from did_ocr.training.trainer import TrainConfig, train as run_training
+    from did_ocr.training.trainer import train as run_training
 
-    for spec in data:
+    for spec in options["data"]:
         parse_source(spec)  # one clear line for a bad --data before anything is loaded
-    # every other option is a TrainConfig field of the same name
-    cfg = TrainConfig(data=list(data), tail_norm=not no_tail_norm, norm_fit_pairs=norm_pairs, **options)
-    trainer = run_training(cfg, resume=resume)
+    trainer = run_training(train_config(options), resume=resume)
     if trainer.dist.main:
         click.echo(f"step {trainer.step}: {trainer.out / 'model.safetensors'}")
     skipped = getattr(trainer.source, "skipped", [])

@@ -50,11 +50,13 @@ from did_ocr.model.precond import EDMPrecond
 
 @dataclass(frozen=True)
 class CascadeConfig:
-    """How to sample. Defaults are the published settings (18 Heun steps, ILVR on 6)."""
+    """How to sample. Defaults are the published settings (18 Heun steps, ILVR on 6).
+
+    The noise range (sigma_min, sigma_max) is not a sampling setting: it is the
+    model's (:class:`did_ocr.model.precond.EDMPrecond`), which was trained for it.
+    """
 
     steps: int = 18
-    sigma_min: float = 0.002
-    sigma_max: float = 80.0
     rho: float = 7.0
     sampler: str = "heun"
     ilvr_steps: int = 6
@@ -118,15 +120,15 @@ def _sample_windows(model: EDMPrecond, cond: torch.Tensor, noise: WindowNoise, c
         return model(x, sigma, cond)
 
     if cfg.one_step:
-        sigmas = torch.tensor([cfg.sigma_max, 0.0], device=device, dtype=cond.dtype)
+        sigmas = torch.tensor([model.sigma_max, 0.0], device=device, dtype=cond.dtype)
         x = sigmas[0] * draw()
         return SAMPLERS["euler"](denoise, x, sigmas), 1
     if upper and cfg.fast:
-        sigmas = karras_sigmas(cfg.fast_steps, cfg.sigma_min, cfg.fast_sigma, cfg.rho, device).to(cond.dtype)
+        sigmas = karras_sigmas(cfg.fast_steps, model.sigma_min, cfg.fast_sigma, cfg.rho, device).to(cond.dtype)
         x = reference + sigmas[0] * draw()
         ilvr_steps = cfg.fast_ilvr_steps
     else:
-        sigmas = karras_sigmas(cfg.steps, cfg.sigma_min, cfg.sigma_max, cfg.rho, device).to(cond.dtype)
+        sigmas = karras_sigmas(cfg.steps, model.sigma_min, model.sigma_max, cfg.rho, device).to(cond.dtype)
         x = sigmas[0] * draw()
         ilvr_steps = cfg.ilvr_steps
     use_ilvr = ilvr_steps > 0 and upper

@@ -28,9 +28,13 @@ class Sampler(Protocol):
                  hook: StepHook | None = None) -> torch.Tensor: ...
 
 
-def karras_sigmas(steps: int, sigma_min: float = 0.002, sigma_max: float = 80.0, rho: float = 7.0,
+def karras_sigmas(steps: int, sigma_min: float, sigma_max: float, rho: float = 7.0,
                   device: torch.device | str = "cpu") -> torch.Tensor:
-    """EDM's schedule (Karras et al. 2022, eq. 5): ``steps`` noise levels plus a final 0."""
+    """EDM's schedule (Karras et al. 2022, eq. 5): ``steps`` noise levels plus a final 0.
+
+    ``sigma_min`` and ``sigma_max`` are the model's (:class:`did_ocr.model.precond.EDMPrecond`
+    holds them); ``rho`` is a sampling choice.
+    """
     if steps < 1:
         raise ValueError("steps must be >= 1")
     if steps == 1:

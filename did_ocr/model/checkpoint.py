@@ -1,9 +1,14 @@
 """Checkpoints: safetensors weights plus JSON metadata, written atomically.
 
 One file holds everything a model needs to be used: the U-Net
-configuration, the tail-normalization statistics it was trained with, the
-training step and data description, and (for training checkpoints) the
-optimizer state and the random-number state needed to resume exactly.
+configuration, the noise schedule of its preconditioner (``precond``:
+sigma_min, sigma_max, sigma_data, P_mean, P_std; files written before it was
+stored load with :class:`~did_ocr.model.precond.EDMPrecond`'s defaults, the
+values every model so far was trained with), the tail-normalization
+statistics it was trained with, the training step and data description,
+and (for training checkpoints) the optimizer state. No random-number state
+is stored: every random draw of training step t comes from a generator
+seeded by (seed, rank, t), so the step number is all that resuming needs.
 Inference files (:func:`export_inference`) keep only the EMA weights.
 
 Metadata lives in the safetensors header under the key ``did_ocr`` as JSON.
@@ -22,7 +27,7 @@ import torch
 from did_ocr.errors import CheckpointError
 from did_ocr.fileio import atomic_path
 from did_ocr.model.tail_norm import TailNorm
-from did_ocr.model.precond import EDMPrecond
+from did_ocr.model.precond import SCHEDULE_KEYS, EDMPrecond
 from did_ocr.model.unet import CondUNet, UNetConfig
 
 FORMAT = "did-ocr-checkpoint"
@@ -101,8 +106,19 @@ class LoadedModel:
         return next(self.model.parameters()).device
 
 
-def build_model(unet: UNetConfig) -> EDMPrecond:
-    return EDMPrecond(CondUNet(unet))
+def build_model(unet: UNetConfig, schedule: dict[str, float] | None = None) -> EDMPrecond:
+    """The denoiser for a U-Net configuration, with a stored noise schedule (default: today's)."""
+    return EDMPrecond(CondUNet(unet), **(schedule or {}))
+
+
+def stored_schedule(meta: dict[str, Any], path: str | os.PathLike[str]) -> dict[str, float]:
+    """The noise schedule in a checkpoint's metadata; ``{}`` (the defaults) for files written before it was stored."""
+    schedule = meta.get("precond", {})
+    if not isinstance(schedule, dict) or set(schedule) - set(SCHEDULE_KEYS) or \
+            not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in schedule.values()):
+        raise CheckpointError(f"{path}: invalid noise schedule in the metadata ({schedule!r}); "
+                              f"expected numbers for {', '.join(SCHEDULE_KEYS)}")
+    return schedule
 
 
 def load_model(path: str | os.PathLike[str], device: torch.device | str = "cpu", use_ema: bool = True) -> LoadedModel:
@@ -113,7 +129,7 @@ def load_model(path: str | os.PathLike[str], device: torch.device | str = "cpu",
         norm = TailNorm.from_dict(meta["norm"])
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"{path}: invalid model configuration or normalization statistics ({exc})") from None
-    model = build_model(unet)
+    model = build_model(unet, stored_schedule(meta, path))
     state = prefixed(tensors, "ema") if use_ema and any(k.startswith("ema.") for k in tensors) else prefixed(tensors, "model")
     if not state:
         raise CheckpointError(f"{path}: checkpoint holds no model weights")
@@ -124,10 +140,17 @@ def load_model(path: str | os.PathLike[str], device: torch.device | str = "cpu",
     return LoadedModel(model=model, norm=norm, meta=meta, path=Path(path))
 
 
+def inference_checkpoint(tensors: dict[str, torch.Tensor], meta: dict[str, Any],
+                         extra_meta: dict[str, Any] | None = None) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """The tensors and metadata of an inference-only file (EMA weights, configuration, noise schedule,
+    normalization) for those of a training checkpoint."""
+    ema = prefixed(tensors, "ema") or prefixed(tensors, "model")
+    keep = {k: meta[k] for k in ("unet", "precond", "norm", "step", "train", "data", "patches_seen", "wall_seconds",
+                                 "cpu_seconds") if k in meta}
+    return {f"ema.{k}": v for k, v in ema.items()}, {**keep, **(extra_meta or {})}
+
+
 def export_inference(train_checkpoint: str | os.PathLike[str], out: str | os.PathLike[str],
                      extra_meta: dict[str, Any] | None = None) -> None:
-    """Write an inference-only file (EMA weights, configuration, normalization) from a training checkpoint."""
-    tensors, meta = read_checkpoint(train_checkpoint)
-    ema = prefixed(tensors, "ema") or prefixed(tensors, "model")
-    keep = {k: meta[k] for k in ("unet", "norm", "step", "train", "data", "patches_seen", "wall_seconds", "cpu_seconds") if k in meta}
-    save_checkpoint(out, {f"ema.{k}": v for k, v in ema.items()}, {**keep, **(extra_meta or {})})
+    """Write an inference-only file (:func:`inference_checkpoint`) from a training checkpoint file."""
+    save_checkpoint(out, *inference_checkpoint(*read_checkpoint(train_checkpoint), extra_meta))

@@ -4,50 +4,20 @@ Input: the noisy image (3 channels) concatenated with the condition stack
 [c_x, c_y1, c_y2] (9 channels); output: 3 channels. The noise level enters as
 a sinusoidal embedding of EDM's ``c_noise`` that modulates every residual
 block (scale and shift after the second normalization, as in ADM/EDM).
-Width, depth and self-attention are configurable; :data:`PRESETS` holds the
-sizes we ship (``S`` fits a 2-core CPU; ``M`` and ``L`` are for GPUs).
+Width, depth and self-attention are configurable (:class:`UNetConfig`);
+:data:`PRESETS` holds the sizes we ship (``S`` fits a 2-core CPU; ``M`` and ``L``
+are for GPUs). Both are declared in :mod:`did_ocr.model.config`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-
-@dataclass(frozen=True)
-class UNetConfig:
-    """Architecture of :class:`CondUNet`."""
-
-    in_channels: int = 12
-    out_channels: int = 3
-    base_channels: int = 32
-    channel_mults: tuple[int, ...] = (1, 2, 4)
-    blocks_per_level: int = 1
-    attention_levels: tuple[int, ...] = ()  # indices into channel_mults that get self-attention
-    mid_attention: bool = True
-    dropout: float = 0.0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "UNetConfig":
-        d = dict(d)
-        d["channel_mults"] = tuple(d["channel_mults"])
-        d["attention_levels"] = tuple(d.get("attention_levels", ()))
-        return cls(**d)
-
-
-PRESETS: dict[str, UNetConfig] = {
-    "XS": UNetConfig(base_channels=16, channel_mults=(1, 2, 4), blocks_per_level=1),
-    "S": UNetConfig(base_channels=32, channel_mults=(1, 2, 4), blocks_per_level=1),
-    "M": UNetConfig(base_channels=64, channel_mults=(1, 2, 4), blocks_per_level=2, attention_levels=(2,)),
-    "L": UNetConfig(base_channels=128, channel_mults=(1, 2, 2, 2), blocks_per_level=2, attention_levels=(2, 3)),
-}
+from did_ocr.model.config import PRESETS, UNetConfig  # noqa: F401 (declared where the command line can read them)
 
 
 def _norm(channels: int) -> nn.GroupNorm:

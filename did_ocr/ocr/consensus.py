@@ -16,7 +16,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from did_ocr.ocr.reader import OcrLine, OcrWord, group_lines
+from did_ocr.ocr.words import OcrLine, OcrWord, group_lines
 
 
 def _rect(word: OcrWord) -> tuple[float, float, float, float]:

@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from did_ocr.capture.colorspace import linear_to_srgb, to_uint8
-from did_ocr.ocr.reader import OcrLine
+from did_ocr.ocr.words import OcrLine
 
 #: longer side of each panel by default (a 12-megapixel photo gives a picture of about 4000x1500)
 PANEL_SIDE = 2000

@@ -2,7 +2,7 @@
 
 Why shaped like EasyOCR: people who read text from images in Python already
 write ``reader = easyocr.Reader(['en'])`` and ``reader.readtext(image)``.
-:class:`Reader` builds the enhancer and EasyOCR once; :meth:`Reader.read`
+:class:`Reader` builds the enhancer and the OCR engine once; :meth:`Reader.read`
 gives a :class:`ReadResult` (lines, text, the enhanced image, timings, an
 annotated picture) and :meth:`Reader.readtext` EasyOCR's familiar list of
 ``(box, text, confidence)``. Both go through
@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any, Union
 import numpy as np
 
 from did_ocr.errors import InputError
-from did_ocr.ocr.reader import OcrLine, OcrWord
-from did_ocr.reading.pipeline import DETECT_SIDE, REFINE, Pipeline, Reading
+from did_ocr.ocr.words import OcrLine, OcrWord
+from did_ocr.reading.pipeline import DETECT_SIDE, OCR, REFINE, Pipeline, Reading
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -84,22 +84,28 @@ class ReadResult:
 
 
 class Reader:
-    """Reads text from dark photos; build once (it loads DiD and EasyOCR), call :meth:`read` many times.
+    """Reads text from dark photos; build once (it loads DiD and the OCR engine), call :meth:`read` many times.
 
     ``enhancer``: ``did`` (default) or any name ``did-ocr read --enhancer``
     takes; ``model``, ``quality`` and ``max_side`` apply to the DiD enhancers;
+    ``ocr`` is the engine (``rapidocr`` or ``easyocr``, ``read --ocr``),
     ``detect_side`` is ``read --detect-side`` and ``refine`` ``read --refine/--no-refine``.
     """
 
     def __init__(self, enhancer: str = "did", device: str = "auto", model: str | os.PathLike[str] | None = None,
                  quality: str | None = None, max_side: int | None = None, detect_side: int = DETECT_SIDE,
-                 refine: bool = REFINE) -> None:
-        self.pipeline = Pipeline.build(enhancer, device, detect_side, refine,
+                 refine: bool = REFINE, ocr: str = OCR) -> None:
+        self.pipeline = Pipeline.build(enhancer, device, detect_side, refine, ocr,
                                        model=None if model is None else str(model), quality=quality, max_side=max_side)
 
     @property
     def enhancer(self) -> str:
         return self.pipeline.name
+
+    @property
+    def ocr(self) -> str:
+        """The OCR engine's name."""
+        return self.pipeline.reader.name
 
     def read(self, image: ImageInput, seed: int = 0, samples: int = 1, linear: bool = False) -> ReadResult:
         """Enhance and read one image; ``samples`` > 1 reads that many DiD samples and votes."""

@@ -8,8 +8,8 @@ itself. It sits above :mod:`did_ocr.enhancers` (which only make images) and
 enhancers, and the enhancers nothing of OCR.
 
 Reading settings that are not the enhancer's live here too, once:
-:data:`DETECT_SIDE` (how large a copy the text detector sees; see the
-README's "Large photos") is the value every caller gets.
+:data:`OCR` (which engine reads) and :data:`DETECT_SIDE` (how large a copy
+the text detector sees; docs, "Large photos") are the values every caller gets.
 """
 
 from __future__ import annotations
@@ -24,9 +24,13 @@ import numpy as np
 from did_ocr.enhancers.base import Enhancer
 from did_ocr.errors import DidOcrError
 from did_ocr.ocr.consensus import combine
-from did_ocr.ocr.reader import DEFAULT_DETECT_SIDE, OcrLine, OcrWord, TextReader, join_lines
+from did_ocr.ocr.engine import DEFAULT_DETECT_SIDE, OcrEngine
+from did_ocr.ocr.registry import DEFAULT_OCR
+from did_ocr.ocr.words import OcrLine, OcrWord, join_lines
 from did_ocr.reading.refine import refine_words
 
+#: the OCR engine (did_ocr.ocr.ENGINES) every caller gets unless told otherwise
+OCR = DEFAULT_OCR
 #: longer side of the copy the text detector sees (the recognizer reads the full-resolution image)
 DETECT_SIDE = DEFAULT_DETECT_SIDE
 #: re-read small words of photos the enhancer reduced from full-resolution enhancements of their regions
@@ -49,6 +53,8 @@ class Reading:
     timings: dict[str, float] = field(default_factory=dict)
     #: the dark capture the enhancer saw (linear RGB float32)
     capture: np.ndarray | None = field(default=None, repr=False)
+    #: the OCR engine that read it
+    ocr: str = ""
 
     @property
     def text(self) -> str:
@@ -71,7 +77,7 @@ class Reading:
 
     def record(self, source: str, enhancer: str) -> dict[str, Any]:
         """The JSON form shared by ``read --json`` and ``POST /read``."""
-        out: dict[str, Any] = {"file": source, "enhancer": enhancer, "lines": [ln.to_dict() for ln in self.lines],
+        out: dict[str, Any] = {"file": source, "enhancer": enhancer, "ocr": self.ocr, "lines": [ln.to_dict() for ln in self.lines],
                                "text": self.text, "timings": {k: round(v, 3) for k, v in self.timings.items()}}
         if self.samples > 1:
             out["samples"] = self.samples
@@ -79,9 +85,9 @@ class Reading:
 
 
 class Pipeline:
-    """An enhancer and an OCR reader, built once, applied to any number of captures."""
+    """An enhancer and an OCR engine, built once, applied to any number of captures."""
 
-    def __init__(self, enhancer: Enhancer, reader: TextReader, detect_side: int = DETECT_SIDE,
+    def __init__(self, enhancer: Enhancer, reader: OcrEngine, detect_side: int = DETECT_SIDE,
                  refine: bool = REFINE) -> None:
         self.enhancer = enhancer
         self.reader = reader
@@ -92,15 +98,16 @@ class Pipeline:
 
     @classmethod
     def build(cls, enhancer: str | Enhancer = "did", device: str = "auto", detect_side: int = DETECT_SIDE,
-              refine: bool = REFINE, **options: Any) -> "Pipeline":
-        """A pipeline around an enhancer (a built one, or a name built with ``options``) and the process's reader."""
-        from did_ocr.ocr.reader import get_reader
+              refine: bool = REFINE, ocr: str = OCR, **options: Any) -> "Pipeline":
+        """A pipeline around an enhancer (a built one, or a name built with ``options``) and the process's ``ocr`` engine."""
+        from did_ocr.ocr.registry import check_engine, get_ocr
 
+        check_engine(ocr)
         if detect_side < MIN_DETECT_SIDE:
             raise DidOcrError(f"detect side {detect_side} is too small; use at least {MIN_DETECT_SIDE} "
                               f"(default {DETECT_SIDE})")
         built = enhancer if isinstance(enhancer, Enhancer) else make_enhancer(enhancer, device, **options)
-        return cls(built, get_reader(device), detect_side, refine)
+        return cls(built, get_ocr(ocr, device), detect_side, refine)
 
     @property
     def name(self) -> str:
@@ -113,16 +120,26 @@ class Pipeline:
         vote per text box (:func:`did_ocr.ocr.consensus.combine`); a
         deterministic enhancer runs once whatever ``samples`` says.
         """
-        k = samples if self.enhancer.stochastic else 1
-        images, readings = [], []
-        timings = {"enhance_s": 0.0, "ocr_s": 0.0}
-        for i in range(k):
-            t0 = time.perf_counter()
-            image = self.enhancer.enhance(capture, seed=seed + i)
-            timings["enhance_s"] += time.perf_counter() - t0
-            readings.append(self.read_enhanced(capture, image, seed + i, timings))
-            images.append(image)
-        return Reading(combine(readings), images, timings, capture)
+        images, enhance_s = self.enhance(capture, seed, samples)
+        return self.read_images(capture, images, seed, enhance_s)
+
+    def enhance(self, capture: np.ndarray, seed: int = 0, samples: int = 1) -> tuple[list[np.ndarray], float]:
+        """The enhancer's ``samples`` outputs for a capture (seeds seed, seed+1...; one if deterministic) and the seconds spent."""
+        t0 = time.perf_counter()
+        images = [self.enhancer.enhance(capture, seed=seed + i)
+                  for i in range(samples if self.enhancer.stochastic else 1)]
+        return images, time.perf_counter() - t0
+
+    def read_images(self, capture: np.ndarray, images: list[np.ndarray], seed: int = 0,
+                    enhance_s: float = 0.0) -> Reading:
+        """Read the enhancer's outputs ``images`` (sample i made with seed + i) for ``capture``, and combine them.
+
+        Why apart from :meth:`read`: the bench enhances once and reads the
+        same images with every OCR engine it compares.
+        """
+        timings = {"enhance_s": enhance_s, "ocr_s": 0.0}
+        readings = [self.read_enhanced(capture, image, seed + i, timings) for i, image in enumerate(images)]
+        return Reading(combine(readings), list(images), timings, capture, self.reader.name)
 
     def read_enhanced(self, capture: np.ndarray, image: np.ndarray, seed: int = 0,
                       timings: dict[str, float] | None = None) -> list[OcrWord]:

@@ -10,9 +10,9 @@ which works at full resolution, read more words than DiD on large photos for
 that reason alone (README, "Large photos").
 
 So, when the enhancer worked on a reduced copy, each word found that is
-less than :data:`RECOGNIZER_HEIGHT` pixels tall in that copy (taller words
-already give the recognizer, which reads every word at that height, all the
-pixels it uses) is read a second time: its region (the box widened by its
+less than the OCR engine's ``recognizer_height`` pixels tall in that copy
+(taller words already give the recognizer, which reads every word at that
+height, all the pixels it uses: 64 for EasyOCR, 48 for PP-OCR) is read a second time: its region (the box widened by its
 height on every side, for the context DiD's cascade and the recognizer's
 contrast need) is cut from the full-resolution capture, enhanced on its own
 and the word's box read there. Regions that overlap are merged and enhanced
@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from did_ocr.enhancers.base import Enhancer
-from did_ocr.ocr.reader import RECOGNIZER_HEIGHT, OcrWord, TextReader
+from did_ocr.ocr.engine import OcrEngine
+from did_ocr.ocr.words import OcrWord
 
 Rect = tuple[int, int, int, int]  # x0, y0, x1, y1 (x1, y1 exclusive), pixels of the full-resolution capture
 
@@ -88,18 +89,18 @@ def merge_regions(rects: list[Rect]) -> list[Region]:
     return regions
 
 
-def refine_words(words: list[OcrWord], capture: np.ndarray, enhancer: Enhancer, reader: TextReader,
+def refine_words(words: list[OcrWord], capture: np.ndarray, enhancer: Enhancer, reader: OcrEngine,
                  scale: float, seed: int = 0) -> tuple[list[OcrWord], dict[str, float]]:
     """Small words read again from full-resolution enhancements of their regions; (words, seconds spent).
 
     ``scale`` is the enhancer's working scale for ``capture``: words shorter
-    than :data:`RECOGNIZER_HEIGHT` at that scale are re-read. A re-read word
+    than the engine's ``recognizer_height`` at that scale are re-read. A re-read word
     keeps its box (full-image corners) and takes the finer reading's text and
     confidence; where the finer reading finds nothing in the box, the first
     reading stays. Seconds are ``enhance_s`` and ``ocr_s``.
     """
     rects = [word_rect(w) for w in words]
-    small = [i for i, (_, y0, _, y1) in enumerate(rects) if (y1 - y0) * scale < RECOGNIZER_HEIGHT]
+    small = [i for i, (_, y0, _, y1) in enumerate(rects) if (y1 - y0) * scale < reader.recognizer_height]
     out, enhance_s, ocr_s = list(words), 0.0, 0.0
     for region in merge_regions([context_rect(rects[i], capture.shape) for i in small]):
         x0, y0, x1, y1 = region.rect

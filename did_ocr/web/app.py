@@ -7,8 +7,8 @@ JavaScript needs no front-end toolchain.
 
 * ``GET /``: the page (choose or drop a photo, pick an enhancer, see the
   dark input, the reconstruction with its boxes, and the words).
-* ``POST /read``: multipart field ``file``, optional ``enhancer`` and
-  ``annotate`` (1: add the annotated picture as a PNG data URL) -> the same
+* ``POST /read``: multipart field ``file``, optional ``enhancer``, ``ocr``
+  (the engine: rapidocr or easyocr) and ``annotate`` (1: add the annotated picture as a PNG data URL) -> the same
   JSON as ``did-ocr read --json`` for one file.
 * ``GET /health``: ``{"ok": true, "queued": N, ...}``.
 
@@ -36,7 +36,7 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from did_ocr.capture.load import TooManyPixelsError, UnsupportedImageError
 from did_ocr.errors import DidOcrError
-from did_ocr.reading.pipeline import DETECT_SIDE, Pipeline
+from did_ocr.reading.pipeline import DETECT_SIDE, OCR, Pipeline
 
 STATIC = Path(__file__).resolve().parent / "static"
 #: largest upload accepted by default (a 12-megapixel phone JPEG is 3-8 MB, a 16-bit TIFF of it ~70 MB)
@@ -60,6 +60,7 @@ class ServeConfig:
     queue: int = DEFAULT_QUEUE
     seed: int = 0
     detect_side: int = DETECT_SIDE
+    ocr: str = OCR  # the engine of requests that name none
 
 
 class Problem(Exception):
@@ -80,36 +81,39 @@ def _status(exc: DidOcrError) -> int:
 
 
 class ReadService:
-    """The pipelines (one per enhancer, built on first use) behind one worker and a bounded queue."""
+    """The pipelines (one per enhancer and OCR engine, built on first use) behind one worker and a bounded queue."""
 
     def __init__(self, config: ServeConfig, build: Callable[..., Pipeline] = Pipeline.build) -> None:
         self.config = config
         self._build = build
-        self._pipelines: dict[str, Pipeline] = {}
+        self._pipelines: dict[tuple[str, str], Pipeline] = {}
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="did-ocr-read")
         self._lock = threading.Lock()
         self.pending = 0
         self.served = 0
-        self.pipeline(config.enhancer)  # load the default model and EasyOCR now, not on the first request
+        self.pipeline(config.enhancer, config.ocr)  # load the default model and OCR now, not on the first request
 
     @staticmethod
-    def check_name(name: str) -> None:
+    def check_name(name: str, ocr: str) -> None:
         from did_ocr.enhancers import available_enhancers
+        from did_ocr.ocr import ENGINES
 
         if name not in available_enhancers():
             raise Problem(400, f"unknown enhancer {name!r}; choose one of: {', '.join(available_enhancers())}")
+        if ocr not in ENGINES:
+            raise Problem(400, f"unknown OCR engine {ocr!r}; choose one of: {', '.join(ENGINES)}")
 
-    def pipeline(self, name: str) -> Pipeline:
-        self.check_name(name)
+    def pipeline(self, name: str, ocr: str) -> Pipeline:
+        self.check_name(name, ocr)
         with self._lock:
-            if name not in self._pipelines:
+            if (name, ocr) not in self._pipelines:
                 options = (self.config.options or {}) if name.startswith("did") else {}
-                self._pipelines[name] = self._build(name, self.config.device, detect_side=self.config.detect_side,
-                                                    **options)
-            return self._pipelines[name]
+                self._pipelines[name, ocr] = self._build(name, self.config.device, detect_side=self.config.detect_side,
+                                                         ocr=ocr, **options)
+            return self._pipelines[name, ocr]
 
-    def _read(self, name: str, filename: str, data: bytes, annotate: bool) -> dict[str, Any]:
-        pipeline = self.pipeline(name)
+    def _read(self, name: str, ocr: str, filename: str, data: bytes, annotate: bool) -> dict[str, Any]:
+        pipeline = self.pipeline(name, ocr)
         try:
             reading = pipeline.read_file(filename, seed=self.config.seed, data=data)
         except DidOcrError as exc:
@@ -121,14 +125,14 @@ class ReadService:
             record["annotated_png"] = _png_data_url(reading)
         return record
 
-    async def read(self, name: str, filename: str, data: bytes, annotate: bool) -> dict[str, Any]:
+    async def read(self, name: str, ocr: str, filename: str, data: bytes, annotate: bool) -> dict[str, Any]:
         """Queue one reading; 503 at once when the queue is full."""
-        self.check_name(name)
+        self.check_name(name, ocr)
         if self.pending >= self.config.queue + 1:  # + 1: the one being read
             raise Problem(503, f"busy: {self.pending} photos are being read or waiting; try again in a few seconds")
         self.pending += 1
         try:
-            future = self._worker.submit(self._read, name, filename, data, annotate)
+            future = self._worker.submit(self._read, name, ocr, filename, data, annotate)
             record = await asyncio.wrap_future(future)
             self.served += 1
             return record
@@ -170,9 +174,11 @@ def create_app(service: ReadService) -> FastAPI:
     @app.get("/health")
     async def health() -> dict[str, Any]:
         from did_ocr.enhancers import available_enhancers
+        from did_ocr.ocr import ENGINES
 
         return {"ok": True, "queued": service.pending, "served": service.served,
-                "enhancer": service.config.enhancer, "enhancers": available_enhancers(), "max_bytes": limit}
+                "enhancer": service.config.enhancer, "enhancers": available_enhancers(),
+                "ocr": service.config.ocr, "ocr_engines": list(ENGINES), "max_bytes": limit}
 
     @app.post("/read")
     async def read(request: Request) -> JSONResponse:
@@ -192,9 +198,10 @@ def create_app(service: ReadService) -> FastAPI:
         if len(data) > limit:
             raise Problem(413, f"upload is over the limit of {limit:,} bytes; send a smaller photo")
         enhancer = str(form.get("enhancer") or service.config.enhancer)
+        ocr = str(form.get("ocr") or service.config.ocr)
         annotate = str(form.get("annotate") or "") in ("1", "true", "yes")
         filename = Path(upload.filename or "upload").name or "upload"
-        return JSONResponse(await service.read(enhancer, filename, data, annotate))
+        return JSONResponse(await service.read(enhancer, ocr, filename, data, annotate))
 
     return app
 

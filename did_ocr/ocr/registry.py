@@ -1,0 +1,43 @@
+"""The OCR engines by name, the default one, and one built engine per process and device.
+
+Why a registry apart from the engines: ``--help`` and argument checks list
+and check names without importing any engine; an engine's module (and its
+library: EasyOCR imports torch and torchvision, RapidOCR ONNX Runtime) is
+imported only when it is built, so ``did-ocr read`` never imports an engine
+it does not use. Building one costs from a fraction of a second (RapidOCR)
+to seconds (EasyOCR), so :func:`get_ocr` keeps one per engine and device.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+
+from did_ocr.errors import DidOcrError
+from did_ocr.ocr.engine import OcrEngine
+
+#: engine name -> "module:class" (imported when first built)
+ENGINES = {"rapidocr": "did_ocr.ocr.rapid:RapidOcr", "easyocr": "did_ocr.ocr.easy:EasyOcr"}
+#: the engine every entry point uses unless told otherwise: the one that reads the most words on the
+#: real-appearance validation sets (docs/ocr-engines.md)
+DEFAULT_OCR = "rapidocr"
+
+
+def check_engine(name: str) -> str:
+    """``name`` if it is a known engine, else one clear error naming the choices."""
+    if name not in ENGINES:
+        raise DidOcrError(f"unknown OCR engine {name!r}; choose one of {', '.join(ENGINES)}")
+    return name
+
+
+@functools.lru_cache(maxsize=4)
+def _engine_for(name: str, device: str) -> OcrEngine:
+    module_name, attr = ENGINES[name].split(":")
+    return getattr(importlib.import_module(module_name), attr)(device)
+
+
+def get_ocr(engine: str = DEFAULT_OCR, device: str = "auto") -> OcrEngine:
+    """The process-wide engine ``engine`` for a device (built on first use; ``auto`` and ``cpu`` share one on CPU)."""
+    from did_ocr.device import resolve_device
+
+    return _engine_for(check_engine(engine), str(resolve_device(device)))
