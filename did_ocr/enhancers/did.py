@@ -76,7 +76,8 @@ class DidEnhancer(Enhancer):
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "model": str(self.loaded.path), "model_step": self.loaded.meta.get("step"),
-                "quality": self.quality, "max_side": self.max_side, "cascade": self.config.to_dict()}
+                "quality": self.quality, "max_side": self.max_side, "cascade": self.config.to_dict(),
+                "schedule": self.loaded.model.schedule()}
 
     def working_scale(self, shape: tuple[int, ...]) -> float:
         return self.max_side / max(shape[:2]) if 0 < self.max_side < max(shape[:2]) else 1.0
