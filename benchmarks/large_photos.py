@@ -264,7 +264,7 @@ def speed(args: argparse.Namespace) -> None:
                 answer = json.loads(done.stdout)[0]
                 truth = " ".join(wd for wd, _ in photo.words)
                 score = word_score(truth, answer.get("text", ""))
-                ocr = next((a.split("=", 1)[1] for a in args.read_args.split() if a.startswith("--ocr=")), "rapidocr")
+                ocr = _ocr_of(args.read_args.split())
                 rows.append({"size": size, "enhancer": enhancer, "ocr": ocr, "read_args": args.read_args, "seconds": round(seconds, 2),
                              "read_s": round(answer["timings"].get("enhance_s", 0) + answer["timings"].get("ocr_s", 0), 2),
                              **{k: round(answer["timings"].get(k, 0), 2) for k in ("load_s", "enhance_s", "ocr_s")},
@@ -275,6 +275,18 @@ def speed(args: argparse.Namespace) -> None:
                 rows[-1].update(_startup(ocr, enhancer))
                 print(json.dumps(rows[-1]), flush=True)
     _write(Path(args.out), rows, {}, append=True)
+
+
+def _ocr_of(read_args: list[str]) -> str:
+    """The engine ``did-ocr read`` uses with these arguments (``--ocr X`` or ``--ocr=X``; else the default)."""
+    from did_ocr.ocr.registry import DEFAULT_OCR
+
+    for i, arg in enumerate(read_args):
+        if arg.startswith("--ocr="):
+            return arg.split("=", 1)[1]
+        if arg == "--ocr" and i + 1 < len(read_args):
+            return read_args[i + 1]
+    return DEFAULT_OCR
 
 
 _STARTUP_PROBE = """

@@ -76,3 +76,18 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def cut_torn_tail(path: str | os.PathLike[str]) -> None:
+    """Cut what follows the last newline of an append-only line file: a line torn by a kill while it was written.
+
+    Row files (the bench's per_image.csv, ``read --ray``'s jsonl) write each
+    row with its newline and flush it, so a line without one never finished.
+    """
+    path = Path(path)
+    if not path.exists():
+        return
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with open(path, "r+b") as f:
+            f.truncate(data.rfind(b"\n") + 1)

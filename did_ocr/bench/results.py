@@ -17,6 +17,8 @@ from typing import Iterable
 
 import pandas as pd
 
+from did_ocr.fileio import cut_torn_tail
+
 COLUMNS = ["dataset", "image", "level", "enhancer", "ocr", "truth", "prediction", "words_found", "words_total",
            "word_accuracy", "exact", "cer", "psnr", "ssim", "lpips", "seconds", "enhance_seconds", "ocr_seconds",
            "error"]
@@ -29,7 +31,7 @@ class RowLog:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._repair()
+        cut_torn_tail(self.path)
         self._check_header()
         self.done: set[tuple[str, str, str]] = {(r["image"], r["enhancer"], r["ocr"]) for r in self.rows()}
         new = not self.path.exists() or self.path.stat().st_size == 0
@@ -38,16 +40,6 @@ class RowLog:
         if new:
             self._writer.writeheader()
             self._sync()
-
-    def _repair(self) -> None:
-        """Cut a torn last line (a kill in the middle of a write)."""
-        if not self.path.exists():
-            return
-        data = self.path.read_bytes()
-        if data and not data.endswith(b"\n"):
-            cut = data.rfind(b"\n") + 1
-            with open(self.path, "r+b") as f:
-                f.truncate(cut)
 
     def _check_header(self) -> None:
         """Rows of an older did-ocr (no ``ocr`` column) cannot be resumed: one clear error instead of mixed columns."""

@@ -104,7 +104,7 @@ def read(images: tuple[str, ...], enhancer: str, device: str, seed: int, linear:
 
     outcomes = for_each_input(inputs, work, progress=as_json)
     if as_json:
-        click.echo(json.dumps([_json_record(o, pipeline.name, pipeline.reader.name) for o in outcomes], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([_json_record(o, pipeline.name, pipeline.ocr.name) for o in outcomes], indent=2, ensure_ascii=False))
     exit_if_failed(outcomes)
 
 

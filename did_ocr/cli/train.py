@@ -17,6 +17,7 @@ import click
 
 from did_ocr.device import DEVICE_CHOICES
 from did_ocr.model.config import PRESETS
+from did_ocr.ocr.registry import ENGINES
 from did_ocr.training.config import TrainConfig
 
 
@@ -56,7 +57,7 @@ OPTIONS: dict[str, Opt] = {
                               "reconstruction of dark word crops (CTC against their words); 0 turns it off.",
                               click.FloatRange(min=0)),
     "recognition_engine": Opt("Whose recognizer scores the crops: PP-OCR's (rapidocr, converted to torch) or EasyOCR's "
-                              "english_g2.", click.Choice(["rapidocr", "easyocr"])),
+                              "english_g2.", click.Choice(list(ENGINES))),
     "recognition_data": Opt("Word crops for --recognition-weight: a folder with high/ and labels.csv (e.g. IIIT 5K "
                             "train).", click.Path(file_okay=False, exists=True)),
     "recognition_every": Opt("Apply the recognition loss on every N-th step (each runs whole cascades).",

@@ -57,7 +57,7 @@ LATIN = set(string.ascii_letters + string.digits + string.punctuation + "€£°
 CHARSETS = ("en", "all")
 
 
-def _package_models() -> dict[str, Path]:
+def package_models() -> dict[str, Path]:
     """The default detector and recognizer of the installed rapidocr, as files inside its wheel."""
     try:
         import rapidocr
@@ -162,7 +162,7 @@ class RapidOcr(OcrEngine):
         if charset not in CHARSETS:
             raise DidOcrError(f"unknown character set {charset!r}; choose one of {', '.join(CHARSETS)}")
         self.device = resolve_device(device)
-        self.models = _package_models()
+        self.models = package_models()
         from rapidocr import RapidOCR
         from rapidocr.cal_rec_boxes import CalRecBoxes
 
@@ -182,11 +182,10 @@ class RapidOcr(OcrEngine):
         self._word_boxes = CalRecBoxes()
 
     # ---- the two steps ------------------------------------------------------------------------
-    def detect(self, srgb: np.ndarray, detect_side: int = DEFAULT_DETECT_SIDE) -> np.ndarray:
-        """Text-line quadrilaterals (N, 4, 2) in the image's pixels, top to bottom."""
+    def detect(self, bgr: np.ndarray, detect_side: int = DEFAULT_DETECT_SIDE) -> np.ndarray:
+        """Text-line quadrilaterals (N, 4, 2) of a BGR uint8 image, in its pixels, top to bottom."""
         import cv2
 
-        bgr = as_uint8(srgb)[..., ::-1]
         h, w = bgr.shape[:2]
         scale = detector_scale(h, w, detect_side)
         copy = bgr if scale == 1.0 else cv2.resize(bgr, (max(1, round(w * scale)), max(1, round(h * scale))),
@@ -231,7 +230,7 @@ class RapidOcr(OcrEngine):
         from rapidocr.utils.process_img import get_rotate_crop_image
 
         bgr = np.ascontiguousarray(as_uint8(srgb)[..., ::-1])
-        quads = self.detect(srgb, detect_side)
+        quads = self.detect(bgr, detect_side)
         h, w = bgr.shape[:2]
         if is_word_crop(quads, h, w):
             return self._words([bgr], np.array([rect_box((0, w, 0, h))], np.float32))

@@ -105,7 +105,7 @@ class Reader:
     @property
     def ocr(self) -> str:
         """The OCR engine's name."""
-        return self.pipeline.reader.name
+        return self.pipeline.ocr.name
 
     def read(self, image: ImageInput, seed: int = 0, samples: int = 1, linear: bool = False) -> ReadResult:
         """Enhance and read one image; ``samples`` > 1 reads that many DiD samples and votes."""

@@ -358,37 +358,23 @@ class _Sink:
 
 
 def _read_jsonl(path: Path) -> list[dict[str, str]]:
-    """The rows of a jsonl output; a torn last line (an interrupted write) is cut from the file."""
+    """The rows of a jsonl output; a torn last line (an interrupted write) is cut from the file first."""
+    from did_ocr.fileio import cut_torn_tail
+
     if not path.exists():
         return []
-    data = path.read_bytes()
+    cut_torn_tail(path)
     rows: list[dict[str, str]] = []
-    good = 0  # bytes of whole, parsed lines
-    lines = data.split(b"\n")
-    for i, raw in enumerate(lines):
-        last = i == len(lines) - 1
+    for number, raw in enumerate(path.read_bytes().split(b"\n"), start=1):
         if not raw.strip():
-            if not last:
-                good += len(raw) + 1
             continue
         try:
             row = json.loads(raw)
-            if not isinstance(row, dict) or "path" not in row:
-                raise ValueError("not a row")
         except ValueError:
-            if last or all(not rest.strip() for rest in lines[i + 1:]):
-                break  # torn tail: cut below
-            raise DidOcrError(f"{path}: line {i + 1} is not a did-ocr row; give another --output or repair the file")
-        if last:  # parsed, but its newline was never written: keep it, finish the line
-            with open(path, "ab") as f:
-                f.write(b"\n")
-            rows.append(_row(row))
-            return rows
+            row = None
+        if not isinstance(row, dict) or "path" not in row:
+            raise DidOcrError(f"{path}: line {number} is not a did-ocr row; give another --output or repair the file")
         rows.append(_row(row))
-        good += len(raw) + 1
-    if good < len(data):
-        with open(path, "r+b") as f:
-            f.truncate(good)
     return rows
 
 

@@ -87,10 +87,10 @@ class Reading:
 class Pipeline:
     """An enhancer and an OCR engine, built once, applied to any number of captures."""
 
-    def __init__(self, enhancer: Enhancer, reader: OcrEngine, detect_side: int = DETECT_SIDE,
+    def __init__(self, enhancer: Enhancer, ocr: OcrEngine, detect_side: int = DETECT_SIDE,
                  refine: bool = REFINE) -> None:
         self.enhancer = enhancer
-        self.reader = reader
+        self.ocr = ocr
         self.detect_side = detect_side
         #: re-read words from full-resolution enhancements of their regions when the enhancer
         #: works on a reduced copy (large photos with DiD; see did_ocr.reading.refine)
@@ -102,7 +102,7 @@ class Pipeline:
         """A pipeline around an enhancer (a built one, or a name built with ``options``) and the process's ``ocr`` engine."""
         from did_ocr.ocr.registry import check_engine, get_ocr
 
-        check_engine(ocr)
+        check_engine(ocr)  # before DiD loads, so that a misspelt engine costs nothing
         if detect_side < MIN_DETECT_SIDE:
             raise DidOcrError(f"detect side {detect_side} is too small; use at least {MIN_DETECT_SIDE} "
                               f"(default {DETECT_SIDE})")
@@ -139,7 +139,7 @@ class Pipeline:
         """
         timings = {"enhance_s": enhance_s, "ocr_s": 0.0}
         readings = [self.read_enhanced(capture, image, seed + i, timings) for i, image in enumerate(images)]
-        return Reading(combine(readings), list(images), timings, capture, self.reader.name)
+        return Reading(combine(readings), list(images), timings, capture, self.ocr.name)
 
     def read_enhanced(self, capture: np.ndarray, image: np.ndarray, seed: int = 0,
                       timings: dict[str, float] | None = None) -> list[OcrWord]:
@@ -150,11 +150,11 @@ class Pipeline:
         """
         timings = {"enhance_s": 0.0, "ocr_s": 0.0} if timings is None else timings
         t0 = time.perf_counter()
-        words = self.reader.read_words(image, self.detect_side)
+        words = self.ocr.read_words(image, self.detect_side)
         timings["ocr_s"] += time.perf_counter() - t0
         scale = self.enhancer.working_scale(capture.shape)
         if self.refine and words and scale < 1.0:
-            words, spent = refine_words(words, capture, self.enhancer, self.reader, scale, seed)
+            words, spent = refine_words(words, capture, self.enhancer, self.ocr, scale, seed)
             for key, seconds in spent.items():
                 timings[key] += seconds
         return words

@@ -89,7 +89,7 @@ def merge_regions(rects: list[Rect]) -> list[Region]:
     return regions
 
 
-def refine_words(words: list[OcrWord], capture: np.ndarray, enhancer: Enhancer, reader: OcrEngine,
+def refine_words(words: list[OcrWord], capture: np.ndarray, enhancer: Enhancer, ocr: OcrEngine,
                  scale: float, seed: int = 0) -> tuple[list[OcrWord], dict[str, float]]:
     """Small words read again from full-resolution enhancements of their regions; (words, seconds spent).
 
@@ -100,7 +100,7 @@ def refine_words(words: list[OcrWord], capture: np.ndarray, enhancer: Enhancer, 
     reading stays. Seconds are ``enhance_s`` and ``ocr_s``.
     """
     rects = [word_rect(w) for w in words]
-    small = [i for i, (_, y0, _, y1) in enumerate(rects) if (y1 - y0) * scale < reader.recognizer_height]
+    small = [i for i, (_, y0, _, y1) in enumerate(rects) if (y1 - y0) * scale < ocr.recognizer_height]
     out, enhance_s, ocr_s = list(words), 0.0, 0.0
     for region in merge_regions([context_rect(rects[i], capture.shape) for i in small]):
         x0, y0, x1, y1 = region.rect
@@ -109,7 +109,7 @@ def refine_words(words: list[OcrWord], capture: np.ndarray, enhancer: Enhancer, 
         t1 = time.perf_counter()
         for i in (small[k] for k in region.members):
             bx0, by0, bx1, by1 = rects[i]
-            finer = reader.recognize_box(enhanced, (bx0 - x0, bx1 - x0, by0 - y0, by1 - y0))
+            finer = ocr.recognize_box(enhanced, (bx0 - x0, bx1 - x0, by0 - y0, by1 - y0))
             if finer is not None:
                 out[i] = dataclasses.replace(words[i], text=finer.text, confidence=finer.confidence)
         enhance_s += t1 - t0

@@ -44,6 +44,7 @@ from did_ocr.model.precond import EDMPrecond
 from did_ocr.model.tail_norm import TailNorm
 from did_ocr.ocr.easy import RECOGNIZER_FILE, EasyOcr
 from did_ocr.ocr.rapid import LATIN, RapidOcr
+from did_ocr.ocr.registry import ENGINES
 from did_ocr.training.pairs import LevelMix, resized, step_rng
 
 #: english_g2's character set (easyocr/config.py); CTC index 0 is the blank
@@ -52,7 +53,8 @@ EASYOCR_CHARACTERS = ("0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ €ABCDEFGHI
 GRAY_WEIGHTS = (0.299, 0.587, 0.114)  # cv2.COLOR_RGB2GRAY, which EasyOCR applies before recognition
 #: PP-OCR's recognizer pads every batch to at least this width (rec_img_shape 3 x 48 x 320)
 PPOCR_MIN_WIDTH = 320
-RECOGNIZERS = ("rapidocr", "easyocr")
+#: one recognizer per OCR engine
+RECOGNIZERS = tuple(ENGINES)
 
 
 class Recognizer(nn.Module):
@@ -160,9 +162,9 @@ class PpOcrRecognizer(Recognizer):
 
     def __init__(self, path: str | Path | None = None) -> None:
         super().__init__()
-        from did_ocr.ocr.rapid import _package_models
+        from did_ocr.ocr.rapid import package_models
 
-        self.net, characters = _convert_ppocr(Path(path) if path is not None else _package_models()["Rec"])
+        self.net, characters = _convert_ppocr(Path(path) if path is not None else package_models()["Rec"])
         full = ["blank", *characters, " "]  # RapidOCR's CTC classes: blank first, the space last
         keep = [i for i, c in enumerate(full) if i == 0 or c == " " or c in LATIN]
         self.characters = [full[i] for i in keep[1:]]
