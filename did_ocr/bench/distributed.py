@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from did_ocr.bench.results import COLUMNS, RowLog, _fmt
+from did_ocr.bench.results import RowLog, csv_row
 from did_ocr.bench.runner import Bench, BenchConfig
 from did_ocr.errors import DidOcrError
 from did_ocr.reading.distributed import _import_ray, _limit_threads, _start_ray, map_with_actors
@@ -69,7 +69,7 @@ class BenchActor:
                 assert self.bench is not None
                 item = self.bench.items[idx]
                 have = {(item.name, enhancer, ocr) for enhancer, ocr in json.loads(str(done))}
-                rows = [{c: _fmt(row.get(c)) for c in COLUMNS} for row in self.bench.rows_for(idx, item, have)]
+                rows = [csv_row(row) for row in self.bench.rows_for(idx, item, have)]
                 images = self._pictures()
             out["idx"].append(idx)
             out["rows"].append(json.dumps(rows, ensure_ascii=False))

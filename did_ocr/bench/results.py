@@ -62,7 +62,7 @@ class RowLog:
         key = (str(row["image"]), str(row["enhancer"]), str(row["ocr"]))
         if key in self.done:
             return
-        self._writer.writerow({c: _fmt(row.get(c)) for c in COLUMNS})
+        self._writer.writerow(csv_row(row))
         self._sync()
         self.done.add(key)
 
@@ -72,6 +72,11 @@ class RowLog:
 
     def close(self) -> None:
         self._handle.close()
+
+
+def csv_row(row: dict) -> dict[str, str]:
+    """A row as per_image.csv stores it: every column, as text (what an actor sends the driver, too)."""
+    return {c: _fmt(row.get(c)) for c in COLUMNS}
 
 
 def _fmt(value) -> str:
