@@ -40,9 +40,10 @@ def evaluate(model: Path, dataset: str, out: Path, limit: int, levels: list[str]
     """DiD word accuracy per level (and 'all') of one model on one dataset, through the bench itself."""
     from did_ocr.bench.results import load_rows, summarize
     from did_ocr.bench.runner import Bench, BenchConfig
+    from did_ocr.reading.settings import ReadSettings
 
     cfg = BenchConfig(dataset=dataset, out=str(out), enhancers=["did"], limit=limit, levels=levels, seed=seed,
-                      model=str(model), quality=quality, grid_images=0, device="cpu")
+                      settings=ReadSettings(model=str(model), quality=quality, device="cpu"), grid_images=0)
     Bench(cfg).run()
     summary = summarize(load_rows([out / "per_image.csv"]))
     did = summary[summary.enhancer == "did"]

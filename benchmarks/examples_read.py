@@ -31,6 +31,7 @@ def main() -> None:
     from did_ocr.capture import load_capture
     from did_ocr.fileio import atomic_write_csv
     from did_ocr.reading.pipeline import Pipeline
+    from did_ocr.reading.settings import ReadSettings
 
     with open(ROOT / "examples" / "labels.csv", newline="") as f:
         labels = {row["name"]: row["text"] for row in csv.DictReader(f)}
@@ -38,7 +39,7 @@ def main() -> None:
     engines = args.ocr.split(",")
     rows = []
     for enhancer in args.enhancers.split(","):
-        pipelines = {ocr: Pipeline.build(enhancer, "cpu", ocr=ocr) for ocr in engines}
+        pipelines = {ocr: Pipeline.build(ReadSettings(enhancer=enhancer, device="cpu", ocr=ocr)) for ocr in engines}
         found = {ocr: [0, 0, []] for ocr in engines}
         for name, capture in captures.items():
             images, _ = pipelines[engines[0]].enhance(capture, seed=0)

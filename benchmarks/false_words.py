@@ -64,6 +64,7 @@ def words_of(reading_text: str) -> Counter:
 
 def main() -> None:
     from did_ocr.reading.pipeline import Pipeline
+    from did_ocr.reading.settings import ReadSettings
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pairs", default=None, help="a dataset of real low/high pairs (e.g. LOL held out)")
@@ -80,9 +81,12 @@ def main() -> None:
         sets["real_pairs"] = real_pairs(Path(args.pairs))
     rows = []
     for ocr in args.ocr.split(","):
-        pipelines = [(name, "", Pipeline.build(name, device="cpu", ocr=ocr)) for name in args.enhancers.split(",") if name]
-        pipelines += [("did", m, Pipeline.build("did", device="cpu", model=m, ocr=ocr)) for m in args.models.split(",") if m]
-        rows += count_false_words(sets, pipelines, Pipeline.build("none", device="cpu", ocr=ocr), ocr)
+        def build(name: str, model: str | None = None) -> Pipeline:
+            return Pipeline.build(ReadSettings(enhancer=name, model=model, device="cpu", ocr=ocr))
+
+        pipelines = [(name, "", build(name)) for name in args.enhancers.split(",") if name]
+        pipelines += [("did", m, build("did", m)) for m in args.models.split(",") if m]
+        rows += count_false_words(sets, pipelines, build("none"), ocr)
     atomic_write_csv(args.out, rows)
 
 

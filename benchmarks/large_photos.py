@@ -3,7 +3,7 @@
 Two measurements (issue 16), each written as a CSV under benchmarks/results/:
 
 ``accuracy``: large dark photos with text of several sizes, read by the
-pipeline (``Pipeline.read_enhanced``, what ``did-ocr read`` does after
+pipeline (``Pipeline.read_sample``, what ``did-ocr read`` does after
 enhancing) with each ``--sides`` value as the longer side of the copy the text
 detector sees, with and without ``--refine`` (small words read again from
 full-resolution enhancements of their regions when the enhancer worked on a
@@ -206,7 +206,7 @@ def accuracy(args: argparse.Namespace) -> None:
                 key = (side, refine and pipeline.enhancer.working_scale(photo.capture.shape) < 1.0)
                 if key not in read:
                     t0 = time.perf_counter()
-                    words = pipeline.read_enhanced(photo.capture, enhanced, seed=0)
+                    words = pipeline.read_sample(photo.capture, enhanced, seed=0)
                     read[key] = (" ".join(w.text for w in words), time.perf_counter() - t0)
                 _add(tally, photo, (name, side, refine), *read[key])
                 bar.update(1)
@@ -293,11 +293,12 @@ _STARTUP_PROBE = """
 import json, sys, time
 t0 = time.perf_counter()
 from did_ocr.reading import pipeline
+from did_ocr.reading.settings import ReadSettings
 t1 = time.perf_counter()
 from did_ocr.ocr import get_ocr
 get_ocr(sys.argv[1], "cpu")
 t2 = time.perf_counter()
-pipeline.make_enhancer(sys.argv[2], "cpu")
+ReadSettings(enhancer=sys.argv[2], device="cpu").build_enhancer()
 t3 = time.perf_counter()
 print(json.dumps({"import_pipeline_s": t1 - t0, "ocr_import_build_s": t2 - t1, "enhancer_load_s": t3 - t2}))
 """

@@ -297,7 +297,9 @@ def child(args: argparse.Namespace) -> None:
 
     d._Sink.write = noted
     inputs = sorted(str(p) for p in Path(args.folder).iterdir())
-    settings = d.ReadSettings(enhancer=args.enhancer, ocr=args.ocr, device=args.device)
+    from did_ocr.reading.settings import ReadSettings
+
+    settings = ReadSettings(enhancer=args.enhancer, ocr=args.ocr, device=args.device)
     try:
         d.read_with_ray(inputs, args.jsonl, settings, actors=args.actors, threads_per_actor=args.actor_threads,
                         progress=False)

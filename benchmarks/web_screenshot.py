@@ -26,9 +26,10 @@ def main() -> None:
     reason = why_no_browser()
     if reason:
         raise SystemExit(f"cannot take the screenshot: {reason}")
+    from did_ocr.reading.settings import ReadSettings
     from did_ocr.web.app import ReadService, ServeConfig
 
-    with running_server(ReadService(ServeConfig(enhancer=args.enhancer))) as url:
+    with running_server(ReadService(ServeConfig(ReadSettings(enhancer=args.enhancer)))) as url:
         words = upload_and_screenshot(f"{url}/", Path(args.image), Path(args.out), expect=args.expect)
     print(f"{args.out}: the page shows {words!r}")
 

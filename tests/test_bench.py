@@ -11,6 +11,7 @@ from PIL import Image
 from did_ocr.bench.runner import Bench, BenchConfig, finalize
 from did_ocr.cli.main import cli
 from did_ocr.data.synth.generator import write_dataset
+from did_ocr.reading.settings import ReadSettings
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +22,9 @@ def dataset(tmp_path_factory):
 
 
 def config(dataset, out, tiny_model_path, **kw):
-    return BenchConfig(dataset=str(dataset), out=str(out), enhancers=["gain", "did"], device="cpu", quality="onestep",
-                       model=str(tiny_model_path), grid_images=2, **kw)
+    settings = ReadSettings(device="cpu", quality="onestep", model=str(tiny_model_path))
+    return BenchConfig(dataset=str(dataset), out=str(out), enhancers=["gain", "did"], settings=settings,
+                       grid_images=2, **kw)
 
 
 def test_bench_writes_csvs_plots_and_protocol(dataset, tmp_path, tiny_model_path, ocr_reader):

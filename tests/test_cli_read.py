@@ -121,14 +121,11 @@ def test_enhance_default_enhancer_and_bad_files(tmp_path):
     assert DEFAULT_ENHANCER == "did"  # the shipped model
 
 
-def test_did_options_select_did_or_warn(tmp_path):
+def test_a_missing_model_is_one_line(tmp_path):
     good = write_dark_capture(tmp_path / "good.png")
-    missing_model = tmp_path / "none.safetensors"
-    implied = run("enhance", good, "-o", tmp_path / "o", "--model", missing_model)
-    assert implied.exit_code == 2 and "DiD model not found" in implied.stderr
-    assert implied.stderr.count("\n") == 1 and "Traceback" not in implied.output
-    ignored = run("enhance", good, "-o", tmp_path / "o", "-e", "gain", "--quality", "fast")
-    assert ignored.exit_code == 0 and "warning: --quality applies only to the DiD enhancers" in ignored.stderr
+    missing = run("enhance", good, "-o", tmp_path / "o", "--model", tmp_path / "none.safetensors")
+    assert missing.exit_code == 2 and "DiD model not found" in missing.stderr
+    assert missing.stderr.count("\n") == 1 and "Traceback" not in missing.output
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")

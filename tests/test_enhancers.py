@@ -58,15 +58,15 @@ def test_registry_lists_did_first_and_rejects_unknown_names():
         build_enhancer("magic")
 
 
-def test_unknown_options_are_errors_and_shared_settings_reach_only_who_takes_them():
+def test_an_option_the_enhancer_does_not_take_is_an_error():
     with pytest.raises(DidOcrError, match="enhancer 'gain' has no option 'strength'; it takes: no options"):
         build_enhancer("gain", strength=2.0)
     with pytest.raises(DidOcrError, match="enhancer 'did' has no option 'nonorm_model'"):
         build_enhancer("did", nonorm_model="x.safetensors")
-    # the commands pass --device/--quality/... to whichever enhancer was chosen; a baseline does not receive them
-    gain = build_enhancer("gain", device="cpu", quality="full", model="unused", max_side=64)
-    img = dark_noisy()
-    assert np.array_equal(gain.enhance(img), build_enhancer("gain").enhance(img))
+    with pytest.raises(DidOcrError, match="enhancer 'gain' has no option 'device'"):
+        build_enhancer("gain", device="cpu")  # which settings reach which enhancer is ReadSettings' decision
+    with pytest.raises(DidOcrError, match="enhancer 'did-full' has no option 'quality'"):
+        build_enhancer("did-full", quality="fast")  # an ablation fixes its sampling
     assert build_enhancer("nlm", strength=2.0).strength == 2.0  # a baseline's own option is passed on
 
 
@@ -79,11 +79,22 @@ def test_did_enhancer_with_a_tiny_model_keeps_shape(tiny_model_path):
     assert did.stochastic and did.describe()["quality"] == "fast"
 
 
-def test_did_caps_large_images_and_restores_the_size(tiny_model_path):
+def test_did_caps_large_images_and_restores_the_size(tiny_model_path, monkeypatch):
+    import did_ocr.enhancers.did as did_module
+
+    seen = []
+
+    def spy(model, norm, dark, config, seed=0):
+        seen.append(tuple(dark.shape))
+        return reconstruct(model, norm, dark, config, seed=seed)
+
+    reconstruct = did_module.reconstruct
+    monkeypatch.setattr(did_module, "reconstruct", spy)
     did = build_enhancer("did", model=str(tiny_model_path), device="cpu", max_side=64, quality="onestep")
     img = dark_noisy(90, 200)
     assert did.enhance(img).shape == img.shape
-    assert did.last_stats.windows <= 1 + 2 + 3  # worked at 29x64, not 90x200
+    assert seen == [(3, 29, 64)]  # worked at 29x64, not 90x200
+    assert did.working_scale(img.shape) == pytest.approx(64 / 200)
 
 
 def test_did_refuses_degenerate_images_and_missing_models(tiny_model_path, tmp_path):

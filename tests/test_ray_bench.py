@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from did_ocr.bench.runner import Bench, BenchConfig
 from did_ocr.cli.main import cli
 from did_ocr.data.synth.generator import write_dataset
+from did_ocr.reading.settings import ReadSettings
 
 SECONDS = ["seconds", "enhance_seconds", "ocr_seconds"]
 
@@ -40,7 +41,7 @@ def dataset(tmp_path_factory):
 def local_run(dataset, tmp_path_factory):
     out = tmp_path_factory.mktemp("local") / "out"
     Bench(BenchConfig(dataset=str(dataset), out=str(out), enhancers=["gain", "none"], ocr=["rapidocr"],
-                      device="cpu", grid_images=2)).run()
+                      settings=ReadSettings(device="cpu"), grid_images=2)).run()
     return out
 
 

@@ -10,10 +10,11 @@ import pytest
 from PIL import Image
 
 from did_ocr.capture.colorspace import linear_to_srgb, srgb_to_linear, to_uint8
-from did_ocr.errors import DidOcrError, InputError
+from did_ocr.errors import InputError
 from did_ocr.ocr import OcrLine, OcrWord
 from did_ocr.reading.annotate import annotate
-from did_ocr.reading.pipeline import Pipeline, make_enhancer
+from did_ocr.reading.pipeline import Pipeline
+from did_ocr.reading.settings import ReadSettings
 from tests.helpers import render_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,21 +32,17 @@ def gain_reader(ocr_reader):
 
 
 def test_deterministic_enhancer_runs_once_whatever_the_samples(ocr_reader):
-    reading = Pipeline(make_enhancer("gain", "cpu"), ocr_reader).read(dark(), samples=3)
+    reading = Pipeline(ReadSettings(enhancer="gain", device="cpu").build_enhancer(), ocr_reader).read(dark(), samples=3)
     assert reading.samples == 1 and reading.timings["enhance_s"] < reading.timings["ocr_s"]
     assert "CAFE" in reading.text.upper()
     assert reading.capture.shape == reading.enhanced.shape
 
 
 def test_stochastic_enhancer_reads_every_sample(ocr_reader, tiny_model_path):
-    pipeline = Pipeline(make_enhancer("did", "cpu", model=str(tiny_model_path), quality="onestep"), ocr_reader)
+    did = ReadSettings(device="cpu", model=str(tiny_model_path), quality="onestep").build_enhancer()
+    pipeline = Pipeline(did, ocr_reader)
     reading = pipeline.read(dark()[:64, :96], seed=3, samples=2)
     assert reading.samples == 2 and not np.array_equal(reading.images[0], reading.images[1])
-
-
-def test_did_options_on_a_classical_enhancer_are_an_error():
-    with pytest.raises(DidOcrError, match="quality only applies to the DiD enhancers"):
-        make_enhancer("gain", "cpu", quality="fast")
 
 
 def test_ocr_package_knows_nothing_of_enhancers_or_the_pipeline():

@@ -14,6 +14,7 @@ from PIL import Image
 from did_ocr.cli.main import cli
 from did_ocr.enhancers.base import Enhancer
 from did_ocr.reading.pipeline import Pipeline
+from did_ocr.reading.settings import ReadSettings
 from did_ocr.web.app import Problem, ReadService, ServeConfig
 from tests.webserver import get_json, post_file, running_server
 
@@ -23,7 +24,7 @@ LIMIT = 300_000
 
 @pytest.fixture(scope="module")
 def server(ocr_reader):
-    service = ReadService(ServeConfig(enhancer="gain", device="cpu", max_bytes=LIMIT, queue=2))
+    service = ReadService(ServeConfig(ReadSettings(enhancer="gain", device="cpu"), max_bytes=LIMIT, queue=2))
     with running_server(service) as url:
         yield url
 
@@ -99,8 +100,8 @@ class _Slow(Enhancer):
 
 
 def test_a_full_queue_answers_503_and_the_server_keeps_working(ocr_reader):
-    service = ReadService(ServeConfig(enhancer="gain", device="cpu", queue=1, ocr="easyocr"),
-                          build=lambda name, device, **_: Pipeline(_Slow(), ocr_reader))
+    service = ReadService(ServeConfig(ReadSettings(enhancer="gain", device="cpu", ocr="easyocr"), queue=1),
+                          build=lambda settings: Pipeline(_Slow(), ocr_reader))
     image = np.asarray(Image.open(EXAMPLE))[:40, :60]
     buf = io.BytesIO()
     Image.fromarray(image).save(buf, format="PNG")

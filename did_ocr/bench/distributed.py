@@ -29,7 +29,8 @@ from typing import Any
 from did_ocr.bench.results import RowLog, csv_row
 from did_ocr.bench.runner import Bench, BenchConfig
 from did_ocr.errors import DidOcrError
-from did_ocr.reading.distributed import _import_ray, _limit_threads, _start_ray, map_with_actors
+from did_ocr.reading.distributed import _import_ray, _start_ray, map_with_actors
+from did_ocr.reading.settings import limit_threads
 
 
 class BenchActor:
@@ -45,7 +46,7 @@ class BenchActor:
     """
 
     def __init__(self, cfg: BenchConfig, threads: int = 1) -> None:
-        _limit_threads(threads)
+        limit_threads(threads)
         self.fatal = ""
         self.bench: Bench | None = None
         try:
@@ -163,5 +164,5 @@ def _absolute(cfg: BenchConfig) -> BenchConfig:
         return str(Path(value).resolve()) if value and Path(value).exists() else value
 
     return replace(cfg, dataset=cfg.dataset if cfg.dataset == "synthetic" else resolve(cfg.dataset),
-                   out=str(Path(cfg.out).resolve()), model=resolve(cfg.model),
+                   out=str(Path(cfg.out).resolve()), settings=replace(cfg.settings, model=resolve(cfg.settings.model)),
                    lpips_backbone=resolve(cfg.lpips_backbone))

@@ -32,7 +32,8 @@ from did_ocr.bench.protocol import build_protocol, write_protocol
 from did_ocr.bench.report import finalize
 from did_ocr.bench.results import REFERENCE, RowLog
 from did_ocr.errors import DidOcrError
-from did_ocr.reading.pipeline import DETECT_SIDE, OCR, REFINE, Pipeline, Reading
+from did_ocr.reading.pipeline import Pipeline, Reading
+from did_ocr.reading.settings import ReadSettings
 
 
 #: images of the built-in synthetic benchmark (--dataset synthetic) without --limit
@@ -50,13 +51,22 @@ class BenchConfig:
     limit: int | None = None
     seed: int = 0
     shard: tuple[int, int] = (0, 1)
-    device: str = "auto"
-    model: str | None = None
-    quality: str | None = None
+    #: how every pipeline of the run reads (device, enhancer options, detect side, refine); its enhancer and
+    #: engine are replaced by each of the run's, its options go to the enhancers that take them
+    settings: ReadSettings = field(default_factory=ReadSettings)
     samples: int = 1  # K > 1: also score "NAME-kK", K samples of each stochastic enhancer read by consensus
     grid_images: int = 6
     lpips_backbone: str | None = None
-    ocr: list[str] = field(default_factory=lambda: [OCR])  # every engine reads every enhanced image
+    ocr: list[str] = field(default_factory=lambda: [ReadSettings.ocr])  # every engine reads every enhanced image
+
+    def check(self) -> "BenchConfig":
+        """One clear line for enhancers, engines or options that cannot work (before anything is loaded)."""
+        if not self.enhancers:
+            raise DidOcrError("--enhancers is empty; name at least one enhancer")
+        if not self.ocr:
+            raise DidOcrError("--ocr is empty; name at least one OCR engine (rapidocr, easyocr)")
+        self.settings.check(enhancers=self.enhancers, engines=self.ocr)
+        return self
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -126,20 +136,13 @@ class Bench:
         """
         ocr = ocr or self.cfg.ocr[0]
         if (name, ocr) not in self._pipelines:
-            self._pipelines[name, ocr] = Pipeline.build(self.enhancer(name), self.cfg.device, ocr=ocr)
+            self._pipelines[name, ocr] = Pipeline.build(self.cfg.settings.with_run(name, ocr), self.enhancer(name))
         return self._pipelines[name, ocr]
 
     def enhancer(self, name: str):
-        """Enhancer ``name`` with the run's DiD settings, built once."""
+        """Enhancer ``name`` with the run's options that it takes, built once."""
         if name not in self._enhancers:
-            from did_ocr.enhancers import build_enhancer
-
-            opts: dict[str, Any] = {"device": self.cfg.device}
-            if self.cfg.model:
-                opts["model"] = self.cfg.model
-            if self.cfg.quality:
-                opts["quality"] = self.cfg.quality
-            self._enhancers[name] = build_enhancer(name, **opts)
+            self._enhancers[name] = self.cfg.settings.build_enhancer(name)
         return self._enhancers[name]
 
     def shard_csv(self) -> Path:
@@ -312,11 +315,11 @@ class Bench:
         """What the run's pipelines read with (the settings they were built with, not module defaults)."""
         pipelines = list(self._pipelines.values())
         if not pipelines:
-            return {"detect_side": DETECT_SIDE, "refine": REFINE}  # nothing was read: the settings it would use
+            return {"detect_side": self.cfg.settings.detect_side, "refine": self.cfg.settings.refine}  # nothing read yet
         return {"detect_side": sorted({p.detect_side for p in pipelines}), "refine": sorted({p.refine for p in pipelines})}
 
     def _describe_ocr(self) -> dict[str, Any]:
         """Each engine of the run as it describes itself: library version, model files and their SHA-256."""
         from did_ocr.ocr import get_ocr
 
-        return {name: get_ocr(name, self.cfg.device).describe() for name in self.cfg.ocr}
+        return {name: get_ocr(name, self.cfg.settings.device).describe() for name in self.cfg.ocr}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from did_ocr.cli.common import ray_options
+from typing import Any
+
+from did_ocr.cli.common import DEFAULTS, detect_side_option, did_options, ray_options
 from did_ocr.device import DEVICE_CHOICES
-from did_ocr.enhancers.catalog import QUALITY_NAMES
-from did_ocr.ocr.registry import DEFAULT_OCR
 
 DEFAULT_ENHANCERS = "did,nlm,clahe,gain,gamma,he,none"
 
@@ -17,16 +17,16 @@ DEFAULT_ENHANCERS = "did,nlm,clahe,gain,gamma,he,none"
               help="A dataset folder (low/, labels.csv, optional high/) or 'synthetic' (generated into OUT/dataset).")
 @click.option("--levels", default=None, help="Comma-separated light levels to include (default: all; synthetic: dim,dark,night,extreme).")
 @click.option("--enhancers", default=DEFAULT_ENHANCERS, show_default=True, help="Comma-separated enhancer names.")
-@click.option("--ocr", default=DEFAULT_OCR, show_default=True,
+@click.option("--ocr", default=DEFAULTS.ocr, show_default=True,
               help="Comma-separated OCR engines (rapidocr, easyocr); each reads every enhanced image (rows per engine).")
 @click.option("--out", "out", default="bench_out", show_default=True, type=click.Path(file_okay=False))
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N images (synthetic: generate N).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic data and of the samplers.")
 @click.option("--shard", default="0/1", show_default=True, help="Process every n-th image starting at i (i/n); merge with --merge.")
 @click.option("--merge", is_flag=True, help="Only combine the shard files in OUT into per_image.csv, summaries and plots.")
-@click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True)
-@click.option("--model", type=click.Path(dir_okay=False), default=None, help="DiD model (default: the shipped one).")
-@click.option("--quality", type=click.Choice(QUALITY_NAMES), default=None, help="DiD sampling quality.")
+@click.option("--device", type=click.Choice(DEVICE_CHOICES), default=DEFAULTS.device, show_default=True)
+@did_options
+@detect_side_option
 @click.option("--samples", "-k", type=click.IntRange(min=1), default=1, show_default=True,
               help="Also score DiD read by consensus of K samples (rows named did-kK).")
 @click.option("--grid-images", type=click.IntRange(min=0), default=6, show_default=True,
@@ -38,9 +38,8 @@ DEFAULT_ENHANCERS = "did,nlm,clahe,gain,gamma,he,none"
                    "as a local run, and a rerun resumes the same way.")
 @ray_options("benchmark")
 def bench(dataset: str, levels: str | None, enhancers: str, ocr: str, out: str, limit: int | None, seed: int, shard: str,
-          merge: bool, device: str, model: str | None, quality: str | None, samples: int, grid_images: int,
-          lpips_backbone: str | None, use_ray: bool = False, ray_address: str | None = None, actors: int = 1,
-          actor_threads: int = 1) -> None:
+          merge: bool, samples: int, grid_images: int, lpips_backbone: str | None, use_ray: bool = False,
+          ray_address: str | None = None, actors: int = 1, actor_threads: int = 1, **options: Any) -> None:
     """Run every enhancer on every image, read it with OCR and score it.
 
     Writes OUT/per_image.csv, summary.csv, summary.md, accuracy.png, grid.png
@@ -65,24 +64,12 @@ def bench(dataset: str, levels: str | None, enhancers: str, ocr: str, out: str, 
         finalize(out, grid_images, LpipsMetric(lpips_backbone).reason)
         click.echo(f"merged: {out}/per_image.csv, summary.csv, accuracy.png")
         return
-    names = [e.strip() for e in enhancers.split(",") if e.strip()]
-    if not names:
-        raise DidOcrError("--enhancers is empty; name at least one enhancer")
-    from did_ocr.enhancers import available_enhancers
+    from did_ocr.reading.settings import ReadSettings
 
-    unknown = [e for e in names if e not in available_enhancers()]
-    if unknown:
-        raise DidOcrError(f"unknown enhancer(s) {', '.join(unknown)}; choose from {', '.join(available_enhancers())}")
-    from did_ocr.ocr.registry import check_engine
-
-    engines = list(dict.fromkeys(check_engine(o.strip()) for o in ocr.split(",") if o.strip()))
-    if not engines:
-        raise DidOcrError("--ocr is empty; name at least one OCR engine (rapidocr, easyocr)")
-    cfg = BenchConfig(dataset=dataset, out=out, enhancers=names, ocr=engines,
-                      levels=[lv.strip() for lv in levels.split(",")] if levels else None, limit=limit, seed=seed,
-                      shard=parse_shard(shard), device=device, model=model, quality=quality, samples=samples,
-                      grid_images=grid_images,
-                      lpips_backbone=lpips_backbone)
+    cfg = BenchConfig(dataset=dataset, out=out, enhancers=_names(enhancers), ocr=_names(ocr),
+                      levels=_names(levels) if levels else None, limit=limit, seed=seed, shard=parse_shard(shard),
+                      settings=ReadSettings.from_options(options), samples=samples, grid_images=grid_images,
+                      lpips_backbone=lpips_backbone).check()
     if use_ray:
         from did_ocr.bench.distributed import bench_with_ray
 
@@ -98,3 +85,8 @@ def bench(dataset: str, levels: str | None, enhancers: str, ocr: str, out: str, 
         click.echo(f"{len(runner.errors)} image/enhancer runs failed (see the error lines above and the error "
                    "column of per_image.csv)", err=True)
         raise SystemExit(2)
+
+
+def _names(text: str) -> list[str]:
+    """A comma-separated list, blanks and repeats dropped."""
+    return list(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))

@@ -26,8 +26,12 @@ from typing import Any, Callable, Generic, Iterable, TypeVar
 import click
 
 from did_ocr.device import DEVICE_CHOICES
-from did_ocr.enhancers.catalog import DEFAULT_ENHANCER, QUALITY_NAMES
+from did_ocr.enhancers.base import DEFAULT_MAX_SIDE, DEFAULT_QUALITY, QUALITY_NAMES
 from did_ocr.errors import DidOcrError
+from did_ocr.reading.settings import MIN_DETECT_SIDE, ReadSettings
+
+#: every reading setting's default, declared once (did_ocr.reading.settings)
+DEFAULTS = ReadSettings()
 
 T = TypeVar("T")
 #: below this many inputs no progress bar is shown (it would only flicker)
@@ -37,62 +41,57 @@ _PER_FILE_FAILURES = (MemoryError, RuntimeError, ValueError, OSError)
 
 
 def enhancer_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--enhancer, --device, --seed, --linear, --model, --quality, --max-side."""
+    """--enhancer, --device, --seed, --linear, the DiD options, --threads (defaults: ReadSettings)."""
     options = [
-        click.option("--enhancer", "-e", default=DEFAULT_ENHANCER, show_default=True,
+        click.option("--enhancer", "-e", default=DEFAULTS.enhancer, show_default=True,
                      help="Enhancer: did (diffusion), did-fast, did-full, gain, gamma, he, clahe, nlm, none, "
                           "or a DiD ablation."),
-        click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True,
+        click.option("--device", type=click.Choice(DEVICE_CHOICES), default=DEFAULTS.device, show_default=True,
                      help="Where DiD and the OCR engine run; auto: CUDA if available."),
-        click.option("--seed", type=int, default=0, show_default=True, help="Seed of the diffusion sampler."),
-        click.option("--linear", is_flag=True, help="The files hold linear (not sRGB) values, e.g. 16-bit linear PNGs."),
-        click.option("--model", type=click.Path(dir_okay=False), default=None,
-                     help="A DiD model.safetensors (default: the model shipped in the package). "
-                          "--model, --quality and --max-side select did when --enhancer is not given."),
-        click.option("--quality", type=click.Choice(QUALITY_NAMES), default=None,
-                     help="DiD sampling: onestep (one denoiser evaluation per window; default), fast (6 steps from the "
-                          "previous scale at the upper scales) or full (the published 18 Heun steps everywhere)."),
-        click.option("--max-side", type=click.IntRange(min=0), default=None,
-                     help="DiD works on a copy downscaled to this longer side (0: never downscale; default 1024)."),
+        click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True, help="Seed of the diffusion sampler."),
+        click.option("--linear", is_flag=True, default=DEFAULTS.linear,
+                     help="The files hold linear (not sRGB) values, e.g. 16-bit linear PNGs."),
+        did_options,
+        click.option("--threads", type=click.IntRange(min=1), default=DEFAULTS.threads,
+                     help="CPU threads for the enhancer and the OCR engine (default: every core)."),
     ]
     for option in reversed(options):
         func = option(func)
     return func
 
 
-def build_from_options(enhancer: str, device: str, model: str | None, quality: str | None,
-                       max_side: int | None) -> Any:
-    """The enhancer for the command's options (:func:`did_ocr.reading.pipeline.make_enhancer`)."""
-    from did_ocr.reading.pipeline import make_enhancer
+def did_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--model, --quality, --max-side: the options of the enhancers that take them (DiD), given to those only."""
+    options = [
+        click.option("--model", type=click.Path(dir_okay=False), default=DEFAULTS.model,
+                     help="A DiD model.safetensors (default: the model shipped in the package)."),
+        click.option("--quality", type=click.Choice(QUALITY_NAMES), default=DEFAULTS.quality,
+                     help=f"DiD sampling: onestep (one denoiser evaluation per window; default {DEFAULT_QUALITY}), "
+                          "fast (6 steps from the previous scale at the upper scales) or full (the published 18 Heun "
+                          "steps everywhere)."),
+        click.option("--max-side", type=click.IntRange(min=0), default=DEFAULTS.max_side,
+                     help=f"DiD works on a copy downscaled to this longer side (0: never downscale; default "
+                          f"{DEFAULT_MAX_SIDE})."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
-    name, did_opts = resolve_enhancer(enhancer, model, quality, max_side)
-    return make_enhancer(name, device=device, **did_opts)
 
+def settings_from(options: dict[str, Any]) -> ReadSettings:
+    """The command's reading settings from its parameters, checked (one line and exit 2 when they cannot work).
 
-def resolve_enhancer(enhancer: str, model: str | None, quality: str | None,
-                     max_side: int | None) -> tuple[str, dict[str, Any]]:
-    """The enhancer name and the DiD options that apply to it.
-
-    DiD options (--model, --quality, --max-side) without an explicit
-    --enhancer select ``did``; with an explicit classical enhancer they are
-    ignored with a warning.
+    Every command hands the result on unchanged; which enhancer takes which
+    option is decided there (:mod:`did_ocr.reading.settings`).
     """
-    did_opts = {k: v for k, v in (("model", model), ("quality", quality), ("max_side", max_side)) if v is not None}
-    if did_opts and not enhancer.startswith("did"):
-        if _is_default("enhancer"):
-            enhancer = "did"
-        else:
-            flags = ", ".join(f"--{k.replace('_', '-')}" for k in did_opts)
-            say(f"warning: {flags} {'applies' if len(did_opts) == 1 else 'apply'} only to the DiD enhancers; ignored for {enhancer}", err=True)
-            did_opts = {}
-    return enhancer, did_opts
+    return ReadSettings.from_options(options).check()
 
 
 def ocr_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """--ocr: the OCR engine (read, serve; bench takes a list)."""
-    from did_ocr.ocr.registry import DEFAULT_OCR, ENGINES
+    from did_ocr.ocr.registry import ENGINES
 
-    return click.option("--ocr", type=click.Choice(list(ENGINES)), default=DEFAULT_OCR, show_default=True,
+    return click.option("--ocr", type=click.Choice(list(ENGINES)), default=DEFAULTS.ocr, show_default=True,
                         help="OCR engine: rapidocr (PP-OCR on ONNX Runtime, the models in its wheel) or easyocr "
                              "(CRAFT + english_g2, offline weights).")(func)
 
@@ -117,9 +116,7 @@ def ray_options(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
 
 def detect_side_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """--detect-side: the longer side of the copy the text detector sees (read, serve)."""
-    from did_ocr.reading.pipeline import DETECT_SIDE, MIN_DETECT_SIDE
-
-    return click.option("--detect-side", type=click.IntRange(min=MIN_DETECT_SIDE), default=DETECT_SIDE,
+    return click.option("--detect-side", type=click.IntRange(min=MIN_DETECT_SIDE), default=DEFAULTS.detect_side,
                         show_default=True,
                         help="The text detector sees a copy of the enhanced image whose longer side is at most N; "
                              "the words are read from the full-resolution image. Larger finds smaller text in "
@@ -170,14 +167,6 @@ def input_bytes(path: str) -> bytes | None:
     if sys.stdin is None or sys.stdin.isatty():
         raise DidOcrError("-: standard input is a terminal; pipe an image in, e.g. `did-ocr read - < photo.jpg`")
     return sys.stdin.buffer.read()
-
-
-def _is_default(param: str) -> bool:
-    """Whether a click parameter of the running command was left at its default."""
-    from click.core import ParameterSource
-
-    ctx = click.get_current_context(silent=True)
-    return ctx is not None and ctx.get_parameter_source(param) in (ParameterSource.DEFAULT, None)
 
 
 @dataclass

@@ -9,11 +9,12 @@ for all files; a bad file is one error line and the others are still written.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from did_ocr.cli.common import (build_from_options, enhancer_options, exit_if_failed, expand_inputs, for_each_input,
-                                input_bytes, output_names, recursive_option, say)
+from did_ocr.cli.common import (enhancer_options, exit_if_failed, expand_inputs, for_each_input, input_bytes,
+                                output_names, recursive_option, say, settings_from)
 
 
 @click.command()
@@ -21,8 +22,7 @@ from did_ocr.cli.common import (build_from_options, enhancer_options, exit_if_fa
 @click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the PNGs.")
 @enhancer_options
 @recursive_option
-def enhance(images: tuple[str, ...], out_dir: str, enhancer: str, device: str, seed: int, linear: bool,
-            model: str | None, quality: str | None, max_side: int | None, recursive: bool) -> None:
+def enhance(images: tuple[str, ...], out_dir: str, recursive: bool, **options: Any) -> None:
     """Enhance dark photos IMAGES and write them as 8-bit sRGB PNGs into --out.
 
     A folder enhances every supported image in it (sorted; -r: subfolders
@@ -36,14 +36,19 @@ def enhance(images: tuple[str, ...], out_dir: str, enhancer: str, device: str, s
     from did_ocr.capture.load import load_capture, load_capture_bytes
     from did_ocr.capture.save import save_srgb_png
 
+    from did_ocr.reading.settings import limit_threads
+
+    settings = settings_from(options)
     inputs = expand_inputs(images, recursive)
-    enh = build_from_options(enhancer, device, model, quality, max_side)
+    limit_threads(settings.threads)
+    enh = settings.build_enhancer()
     targets = output_names(inputs, out_dir)
 
     def work(path: str) -> Path:
         data = input_bytes(path)
+        linear = settings.linear
         capture = load_capture(path, linear=linear) if data is None else load_capture_bytes(data, path, linear=linear)
-        save_srgb_png(targets[path], enh.enhance(capture, seed=seed))
+        save_srgb_png(targets[path], enh.enhance(capture, seed=settings.seed))
         say(str(targets[path]))
         return targets[path]
 

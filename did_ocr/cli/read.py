@@ -17,18 +17,18 @@ from typing import Any
 
 import click
 
-from did_ocr.cli.common import (Processed, Stopwatch, build_from_options, detect_side_option, enhancer_options,
-                                exit_if_failed, expand_inputs, for_each_input, input_bytes, ocr_option,
-                                output_names, ray_options, recursive_option, say)
+from did_ocr.cli.common import (DEFAULTS, Processed, Stopwatch, detect_side_option, enhancer_options, exit_if_failed,
+                                expand_inputs, for_each_input, input_bytes, ocr_option, output_names, ray_options,
+                                recursive_option, say, settings_from)
 from did_ocr.errors import DidOcrError
-from did_ocr.reading.pipeline import REFINE
+from did_ocr.reading.settings import ReadSettings
 
 
 @click.command()
 @click.argument("images", nargs=-1, required=True, type=click.Path())
 @enhancer_options
 @recursive_option
-@click.option("--samples", "-k", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--samples", "-k", type=click.IntRange(min=1), default=DEFAULTS.samples, show_default=True,
               help="Read K reconstructions (seeds seed..seed+K-1) and combine their text by confidence-weighted "
                    "vote (stochastic enhancers only).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: per file, the lines with confidence and box, and timings.")
@@ -36,7 +36,7 @@ from did_ocr.reading.pipeline import REFINE
               help="Also write each enhanced image as a PNG into this folder.")
 @ocr_option
 @detect_side_option
-@click.option("--refine/--no-refine", default=REFINE, show_default=True,
+@click.option("--refine/--no-refine", default=DEFAULTS.refine, show_default=True,
               help="When DiD reconstructs a reduced copy (photos larger than --max-side), read each word again "
                    "from a full-resolution reconstruction of its own region.")
 @click.option("--annotate", type=click.Path(file_okay=False), default=None,
@@ -48,11 +48,9 @@ from did_ocr.reading.pipeline import REFINE
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="With --ray: the results file, OUT.jsonl (one JSON row per file, appended) or OUT.parquet.")
 @ray_options("reader")
-def read(images: tuple[str, ...], enhancer: str, device: str, seed: int, linear: bool, model: str | None,
-         quality: str | None, max_side: int | None, recursive: bool, samples: int, as_json: bool,
-         save_enhanced: str | None, ocr: str, detect_side: int, refine: bool, annotate: str | None,
+def read(images: tuple[str, ...], recursive: bool, as_json: bool, save_enhanced: str | None, annotate: str | None,
          use_ray: bool = False, output: str | None = None, ray_address: str | None = None, actors: int = 1,
-         actor_threads: int = 1) -> None:
+         actor_threads: int = 1, **options: Any) -> None:
     """Read the text in dark photos IMAGES (PNG, JPEG, TIFF, BMP, WebP, HEIC, AVIF or camera RAW).
 
     A folder reads every supported image in it (sorted; -r: subfolders too);
@@ -67,24 +65,23 @@ def read(images: tuple[str, ...], enhancer: str, device: str, seed: int, linear:
     from did_ocr.capture.save import save_srgb_png
     from did_ocr.reading.pipeline import Pipeline
 
+    settings = settings_from(options)
     if use_ray:
-        _read_with_ray(images, recursive, output, ray_address, actors, actor_threads, enhancer=enhancer,
-                       device=device, seed=seed, linear=linear, model=model, quality=quality, max_side=max_side,
-                       samples=samples, ocr=ocr, detect_side=detect_side, refine=refine,
+        _read_with_ray(images, recursive, output, ray_address, actors, actor_threads, settings,
                        ignored={"--json": as_json, "--save-enhanced": save_enhanced, "--annotate": annotate})
         return
     if output or ray_address:
         raise DidOcrError(f"{'--output' if output else '--ray-address'} applies only with --ray")
 
     inputs = expand_inputs(images, recursive)
-    pipeline = Pipeline.build(build_from_options(enhancer, device, model, quality, max_side), device, detect_side,
-                              refine, ocr=ocr)
+    pipeline = Pipeline.build(settings)
     saved = output_names(inputs, save_enhanced) if save_enhanced else {}
     drawn = output_names(inputs, annotate) if annotate else {}
 
     def work(path: str) -> dict[str, Any]:
         clock = Stopwatch()
-        reading = pipeline.read_file(path, linear=linear, seed=seed, samples=samples, data=input_bytes(path))
+        reading = pipeline.read_file(path, linear=settings.linear, seed=settings.seed, samples=settings.samples,
+                                     data=input_bytes(path))
         clock.add(reading.timings)
         record = reading.record(path, pipeline.name)
         if save_enhanced:
@@ -109,21 +106,17 @@ def read(images: tuple[str, ...], enhancer: str, device: str, seed: int, linear:
 
 
 def _read_with_ray(images: tuple[str, ...], recursive: bool, output: str | None, address: str | None, actors: int,
-                   threads: int, *, enhancer: str, device: str, seed: int, linear: bool, model: str | None,
-                   quality: str | None, max_side: int | None, samples: int, ocr: str, detect_side: int,
-                   refine: bool, ignored: dict[str, Any]) -> None:
+                   threads: int, settings: ReadSettings, ignored: dict[str, Any]) -> None:
     """``read --ray``: the inputs (with @LIST.txt files) through :func:`did_ocr.reading.distributed.read_with_ray`."""
-    from did_ocr.cli.common import resolve_enhancer
-    from did_ocr.reading.distributed import ReadSettings, read_with_ray
+    from did_ocr.reading.distributed import read_with_ray
 
     if not output:
         raise DidOcrError("--ray needs -o/--output OUT.jsonl or OUT.parquet")
+    if settings.threads:
+        raise DidOcrError("--threads applies to one process; with --ray give each actor's CPUs with --actor-threads")
     unused = [flag for flag, value in ignored.items() if value]
     if unused:
         raise DidOcrError(f"{', '.join(unused)} cannot be used with --ray (the results go to --output)")
-    name, did_opts = resolve_enhancer(enhancer, model, quality, max_side)
-    settings = ReadSettings(enhancer=name, device=device, detect_side=detect_side, refine=refine, ocr=ocr,
-                            linear=linear, seed=seed, samples=samples, did_options=did_opts)
     summary = read_with_ray(expand_inputs(_expand_lists(images), recursive), output, settings, address=address,
                             actors=actors, threads_per_actor=threads)
     click.echo(summary.line())

@@ -7,9 +7,14 @@ OCR reader are loaded once, before the server accepts a request.
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from did_ocr.cli.common import detect_side_option, enhancer_options, ocr_option, resolve_enhancer, say
+from did_ocr.cli.common import detect_side_option, enhancer_options, ocr_option, say, settings_from
+from did_ocr.web.config import DEFAULT_MAX_BYTES, DEFAULT_QUEUE
+
+MB = 1024 * 1024
 
 
 @click.command()
@@ -18,32 +23,33 @@ from did_ocr.cli.common import detect_side_option, enhancer_options, ocr_option,
 @enhancer_options
 @ocr_option
 @detect_side_option
-@click.option("--max-upload-mb", type=click.FloatRange(min=0.01), default=40.0, show_default=True,
+@click.option("--max-upload-mb", type=click.FloatRange(min=0.01), default=DEFAULT_MAX_BYTES / MB, show_default=True,
               help="Largest upload accepted; larger ones get 413.")
-@click.option("--queue", type=click.IntRange(min=0), default=8, show_default=True,
+@click.option("--queue", type=click.IntRange(min=0), default=DEFAULT_QUEUE, show_default=True,
               help="Requests that may wait while one is read; more get 503 (busy).")
-def serve(host: str, port: int, enhancer: str, device: str, seed: int, linear: bool, model: str | None,
-          quality: str | None, max_side: int | None, ocr: str, detect_side: int, max_upload_mb: float, queue: int) -> None:
+def serve(host: str, port: int, max_upload_mb: float, queue: int, **options: Any) -> None:
     """Serve a web page that reads dark photos: GET / (the page), POST /read (JSON), GET /health.
 
     Photos are read one at a time, in arrival order (--queue waiting at most).
+    The enhancer options (--model, --quality, --max-side) go to the enhancers
+    that take them, whichever a request picks.
     """
     from did_ocr.errors import DidOcrError
 
     try:
         import uvicorn
 
-        from did_ocr.web.app import ReadService, ServeConfig, create_app
+        from did_ocr.web.app import ReadService, create_app
     except ImportError as exc:
         raise DidOcrError(f"did-ocr serve needs FastAPI, uvicorn and python-multipart ({exc.name} is missing); "
                           "install them with `pip install 'did-ocr[web]'`") from None
+    from did_ocr.web.config import ServeConfig
 
-    if linear:
+    if options.get("linear"):
         raise DidOcrError("--linear does not apply to serve: uploads are decoded as sRGB (RAW files as linear)")
-    enhancer, options = resolve_enhancer(enhancer, model, quality, max_side)
-    config = ServeConfig(enhancer=enhancer, device=device, options=options, max_bytes=int(max_upload_mb * 1024 * 1024),
-                         queue=queue, seed=seed, detect_side=detect_side, ocr=ocr)
-    say(f"did-ocr serve: loading {enhancer} and {ocr}...", err=True)
+    settings = settings_from(options)
+    config = ServeConfig(settings, max_bytes=int(max_upload_mb * MB), queue=queue)
+    say(f"did-ocr serve: loading {settings.enhancer} and {settings.ocr}...", err=True)
     service = ReadService(config)
     say(f"did-ocr serve: http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     uvicorn.run(create_app(service), host=host, port=port, log_level="warning", access_log=False)

@@ -31,6 +31,9 @@ DEFAULT_ENHANCER = "did"
 # The default is the one that read the most words on the benchmark (README, Results); it is also the cheapest.
 QUALITY_NAMES = ("onestep", "fast", "full")
 DEFAULT_QUALITY = "onestep"
+# DiD works on a copy whose longer side is at most this many pixels (its cost grows with the pixel count);
+# the pipeline re-reads small words from full-resolution reconstructions of their regions (reading/refine.py).
+DEFAULT_MAX_SIDE = 1024
 
 
 class Enhancer(abc.ABC):

@@ -4,12 +4,11 @@ Why a registry: ``read``, ``enhance`` and ``bench`` take the enhancer as a
 name on the command line, and listing or checking names must not load torch
 (DiD) or OpenCV (the baselines).
 
-Options: every entry knows the options it takes. A caller may pass the
-settings shared by the commands (:data:`SHARED_OPTIONS`: device, model,
-quality, max side) to any enhancer; an enhancer that has no use for one does
-not receive it (``bench --quality fast --enhancers gain,did`` sets DiD's
-quality only). Any other option the enhancer does not take is an error, so a
-misspelt or stale option cannot be ignored without a word.
+Options: every entry knows the options it takes (:func:`accepted_options`),
+and an option an enhancer does not take is an error, so a misspelt or stale
+option cannot be ignored without a word. Which of a reading's settings go to
+which enhancer is decided once, by :class:`did_ocr.reading.settings.ReadSettings`,
+which asks this registry.
 """
 
 from __future__ import annotations
@@ -22,13 +21,12 @@ from typing import Any, Callable, Sequence
 from did_ocr.enhancers.base import DEFAULT_ENHANCER, DEFAULT_QUALITY, QUALITY_NAMES, Enhancer
 from did_ocr.errors import DidOcrError
 
-__all__ = ["DEFAULT_ENHANCER", "DEFAULT_QUALITY", "QUALITY_NAMES", "SHARED_OPTIONS", "available_enhancers",
+__all__ = ["DEFAULT_ENHANCER", "DEFAULT_QUALITY", "QUALITY_NAMES", "accepted_options", "available_enhancers",
            "build_enhancer", "register"]
 
-#: settings the commands pass to whichever enhancer was chosen; dropped for enhancers that do not take them
-SHARED_OPTIONS = ("device", "model", "quality", "max_side")
-#: what every DiD factory (did_ocr.enhancers.did) takes
+#: what the DiD factories (did_ocr.enhancers.did) take; the ablations fix their sampling quality
 DID_OPTIONS = ("device", "model", "quality", "max_side")
+ABLATION_OPTIONS = ("device", "model", "max_side")
 
 
 @dataclass
@@ -68,25 +66,35 @@ def available_enhancers() -> list[str]:
     return list(_REGISTRY)
 
 
-def build_enhancer(name: str, **options: Any) -> Enhancer:
-    """Build the enhancer registered as ``name`` with ``options`` (see the module docstring for which apply)."""
+def _entry(name: str) -> _Entry:
     entry = _REGISTRY.get(name)
     if entry is None:
         raise DidOcrError(f"unknown enhancer {name!r}; choose one of: {', '.join(available_enhancers())}")
+    return entry
+
+
+def accepted_options(name: str) -> tuple[str, ...]:
+    """The keyword options enhancer ``name`` takes (e.g. ``device``, ``model``, ``quality``, ``max_side`` for DiD)."""
+    return _entry(name).accepted()
+
+
+def build_enhancer(name: str, **options: Any) -> Enhancer:
+    """Build the enhancer registered as ``name`` with ``options``, each of which it must take."""
+    entry = _entry(name)
     accepted = entry.accepted()
-    unknown = [key for key in options if key not in accepted and key not in SHARED_OPTIONS]
+    unknown = [key for key in options if key not in accepted]
     if unknown:
         takes = ", ".join(accepted) or "no options"
         raise DidOcrError(f"enhancer {name!r} has no option {unknown[0]!r}; it takes: {takes}")
-    return entry.factory()(**{key: value for key, value in options.items() if key in accepted})
+    return entry.factory()(**options)
 
 
 # DiD (diffusion) and its ablations come first.
 register("did", "did_ocr.enhancers.did:make_did", DID_OPTIONS)
-register("did-fast", "did_ocr.enhancers.did:make_did_fast", DID_OPTIONS)
-register("did-full", "did_ocr.enhancers.did:make_did_full", DID_OPTIONS)
-register("did-noilvr", "did_ocr.enhancers.did:make_did_noilvr", DID_OPTIONS)
-register("did-single", "did_ocr.enhancers.did:make_did_single", DID_OPTIONS)
+register("did-fast", "did_ocr.enhancers.did:make_did_fast", ABLATION_OPTIONS)
+register("did-full", "did_ocr.enhancers.did:make_did_full", ABLATION_OPTIONS)
+register("did-noilvr", "did_ocr.enhancers.did:make_did_noilvr", ABLATION_OPTIONS)
+register("did-single", "did_ocr.enhancers.did:make_did_single", ABLATION_OPTIONS)
 register("did-nonorm", "did_ocr.enhancers.did:make_did_nonorm", DID_OPTIONS)
 # Classical baselines.
 register("none", "did_ocr.enhancers.classical:NoEnhancer")

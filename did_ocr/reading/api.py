@@ -26,7 +26,8 @@ import numpy as np
 
 from did_ocr.errors import InputError
 from did_ocr.ocr.words import OcrLine, OcrWord
-from did_ocr.reading.pipeline import DETECT_SIDE, OCR, REFINE, Pipeline, Reading
+from did_ocr.reading.pipeline import Pipeline, Reading
+from did_ocr.reading.settings import ReadSettings
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -86,17 +87,24 @@ class ReadResult:
 class Reader:
     """Reads text from dark photos; build once (it loads DiD and the OCR engine), call :meth:`read` many times.
 
-    ``enhancer``: ``did`` (default) or any name ``did-ocr read --enhancer``
-    takes; ``model``, ``quality`` and ``max_side`` apply to the DiD enhancers;
-    ``ocr`` is the engine (``rapidocr`` or ``easyocr``, ``read --ocr``),
-    ``detect_side`` is ``read --detect-side`` and ``refine`` ``read --refine/--no-refine``.
+    The keyword arguments are the fields of
+    :class:`did_ocr.reading.settings.ReadSettings`, the options of
+    ``did-ocr read``: ``enhancer`` (``did`` by default, or any name
+    ``read --enhancer`` takes), ``model``, ``quality`` and ``max_side`` (for
+    the enhancers that take them; given to one that does not, an error),
+    ``ocr`` (``rapidocr`` or ``easyocr``), ``detect_side``, ``refine``,
+    ``device``, ``threads``; ``seed``, ``samples`` and ``linear`` are the
+    defaults of :meth:`read`. Or pass a built ``settings`` object.
     """
 
-    def __init__(self, enhancer: str = "did", device: str = "auto", model: str | os.PathLike[str] | None = None,
-                 quality: str | None = None, max_side: int | None = None, detect_side: int = DETECT_SIDE,
-                 refine: bool = REFINE, ocr: str = OCR) -> None:
-        self.pipeline = Pipeline.build(enhancer, device, detect_side, refine, ocr,
-                                       model=None if model is None else str(model), quality=quality, max_side=max_side)
+    def __init__(self, enhancer: str | None = None, *, settings: ReadSettings | None = None, **options: Any) -> None:
+        if settings is not None and (options or enhancer):
+            raise TypeError("Reader: pass either settings or options, not both")
+        if options.get("model") is not None:
+            options["model"] = os.fspath(options["model"])
+        given = {k: v for k, v in {"enhancer": enhancer, **options}.items() if v is not None}
+        self.settings = settings or ReadSettings(**given)  # an unknown keyword is a TypeError, as for any function
+        self.pipeline = Pipeline.build(self.settings)
 
     @property
     def enhancer(self) -> str:
@@ -107,8 +115,12 @@ class Reader:
         """The OCR engine's name."""
         return self.pipeline.ocr.name
 
-    def read(self, image: ImageInput, seed: int = 0, samples: int = 1, linear: bool = False) -> ReadResult:
-        """Enhance and read one image; ``samples`` > 1 reads that many DiD samples and votes."""
+    def read(self, image: ImageInput, seed: int | None = None, samples: int | None = None,
+             linear: bool | None = None) -> ReadResult:
+        """Enhance and read one image; ``samples`` > 1 reads that many DiD samples and votes (None: the settings')."""
+        s = self.settings
+        seed, samples, linear = (s.seed if seed is None else seed, s.samples if samples is None else samples,
+                                 s.linear if linear is None else linear)
         t0 = time.perf_counter()
         if isinstance(image, (str, os.PathLike)):
             source = os.fspath(image)
@@ -125,8 +137,8 @@ class Reader:
         reading.timings["total_s"] = time.perf_counter() - t0
         return ReadResult(reading, source, self.enhancer)
 
-    def readtext(self, image: ImageInput, detail: int = 1, seed: int = 0, samples: int = 1,
-                 linear: bool = False) -> list[Any]:
+    def readtext(self, image: ImageInput, detail: int = 1, seed: int | None = None, samples: int | None = None,
+                 linear: bool | None = None) -> list[Any]:
         """EasyOCR's form: ``[(box, text, confidence), ...]`` in reading order (``detail=0``: the texts only)."""
         words = self.read(image, seed=seed, samples=samples, linear=linear).words
         if detail == 0:

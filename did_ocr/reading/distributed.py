@@ -26,11 +26,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from did_ocr.errors import DidOcrError, file_failure
+from did_ocr.reading.settings import ReadSettings, limit_threads
 
 #: the columns of every row, in order
 COLUMNS = ("path", "text", "lines", "timings", "error")
@@ -45,58 +46,19 @@ def _empty_row(path: str) -> dict[str, str]:
     return {"path": path, "text": "", "lines": "[]", "timings": "{}", "error": ""}
 
 
-@dataclass(frozen=True)
-class ReadSettings:
-    """How every actor builds its pipeline and reads a file (the options of ``did-ocr read``)."""
-
-    enhancer: str = "did"
-    device: str = "auto"
-    detect_side: int | None = None  # None: the pipeline's default
-    refine: bool | None = None
-    ocr: str | None = None
-    linear: bool = False
-    seed: int = 0
-    samples: int = 1
-    #: DiD-only options (model, quality, max_side) for the enhancer
-    did_options: dict[str, Any] = field(default_factory=dict)
-
-    def build(self) -> Any:
-        """The read pipeline for these settings."""
-        from did_ocr.reading import pipeline as p
-
-        return p.Pipeline.build(self.enhancer, self.device,
-                                p.DETECT_SIDE if self.detect_side is None else self.detect_side,
-                                p.REFINE if self.refine is None else self.refine,
-                                ocr=p.OCR if self.ocr is None else self.ocr, **self.did_options)
-
-    def check(self) -> None:
-        """Refuse bad settings in the driver, before Ray starts (cheap checks only: nothing is loaded)."""
-        from did_ocr.device import resolve_device
-        from did_ocr.ocr.registry import check_engine
-        from did_ocr.reading.pipeline import DETECT_SIDE, DID_ONLY_OPTIONS, MIN_DETECT_SIDE
-
-        if self.ocr is not None:
-            check_engine(self.ocr)
-        if self.detect_side is not None and self.detect_side < MIN_DETECT_SIDE:
-            raise DidOcrError(f"detect side {self.detect_side} is too small; use at least {MIN_DETECT_SIDE} "
-                              f"(default {DETECT_SIDE})")
-        misplaced = [k for k, v in self.did_options.items() if k in DID_ONLY_OPTIONS and v is not None]
-        if misplaced and not self.enhancer.startswith("did"):
-            raise DidOcrError(f"{', '.join(misplaced)} only apply to the DiD enhancers, not to {self.enhancer!r}")
-        resolve_device(self.device)
-
-
 class ReaderActor:
     """A Ray Data callable class: builds the pipeline once, then reads the paths of each batch."""
 
     def __init__(self, settings: ReadSettings, threads: int = 1) -> None:
-        _limit_threads(threads)
+        limit_threads(threads)
         self.settings = settings
         self.pipeline: Any = None
         #: why the pipeline could not be built (a bad --model...): reported to the driver, which stops the job
         self.fatal = ""
         try:
-            self.pipeline = settings.build()
+            from did_ocr.reading.pipeline import Pipeline
+
+            self.pipeline = Pipeline.build(settings)
         except DidOcrError as exc:  # raising here would only make Ray restart the actor and bury the message
             self.fatal = str(exc)
 
@@ -291,19 +253,6 @@ def _start_ray(ray: Any, address: str | None, num_cpus: int | None) -> bool:
         ray.init(num_cpus=num_cpus or os.cpu_count() or 1, include_dashboard=False, **quiet)
     logging.getLogger("ray.data").setLevel(logging.ERROR)  # its plan/progress lines would bury ours
     return True
-
-
-def _limit_threads(threads: int) -> None:
-    """Keep an actor to its CPUs (torch and OpenCV otherwise use every core of the machine)."""
-    os.environ["OMP_NUM_THREADS"] = str(threads)
-    try:
-        import cv2
-        import torch
-
-        torch.set_num_threads(threads)
-        cv2.setNumThreads(threads)
-    except ImportError:  # pragma: no cover - both are dependencies
-        pass
 
 
 class _Sink:

@@ -7,9 +7,8 @@ itself. It sits above :mod:`did_ocr.enhancers` (which only make images) and
 :mod:`did_ocr.ocr` (which only reads text): the OCR package knows nothing of
 enhancers, and the enhancers nothing of OCR.
 
-Reading settings that are not the enhancer's live here too, once:
-:data:`OCR` (which engine reads) and :data:`DETECT_SIDE` (how large a copy
-the text detector sees; docs, "Large photos") are the values every caller gets.
+What a pipeline is built from, and every default, is one
+:class:`did_ocr.reading.settings.ReadSettings`.
 """
 
 from __future__ import annotations
@@ -22,24 +21,13 @@ from typing import Any
 import numpy as np
 
 from did_ocr.enhancers.base import Enhancer
-from did_ocr.errors import DidOcrError
 from did_ocr.ocr.consensus import combine
-from did_ocr.ocr.engine import DEFAULT_DETECT_SIDE, OcrEngine
-from did_ocr.ocr.registry import DEFAULT_OCR
+from did_ocr.ocr.engine import OcrEngine
 from did_ocr.ocr.words import OcrLine, OcrWord, join_lines
 from did_ocr.reading.refine import refine_words
+from did_ocr.reading.settings import ReadSettings
 
-#: the OCR engine (did_ocr.ocr.ENGINES) every caller gets unless told otherwise
-OCR = DEFAULT_OCR
-#: longer side of the copy the text detector sees (the recognizer reads the full-resolution image)
-DETECT_SIDE = DEFAULT_DETECT_SIDE
-#: re-read small words of photos the enhancer reduced from full-resolution enhancements of their regions
-#: (did_ocr.reading.refine): the value every caller gets unless told otherwise
-REFINE = True
-#: below this the detector sees too little to find ordinary text
-MIN_DETECT_SIDE = 256
-#: the settings that belong to DiD only (a classical enhancer has no use for them)
-DID_ONLY_OPTIONS = ("model", "quality", "max_side")
+DEFAULTS = ReadSettings()
 
 
 @dataclass
@@ -87,8 +75,8 @@ class Reading:
 class Pipeline:
     """An enhancer and an OCR engine, built once, applied to any number of captures."""
 
-    def __init__(self, enhancer: Enhancer, ocr: OcrEngine, detect_side: int = DETECT_SIDE,
-                 refine: bool = REFINE) -> None:
+    def __init__(self, enhancer: Enhancer, ocr: OcrEngine, detect_side: int = DEFAULTS.detect_side,
+                 refine: bool = DEFAULTS.refine) -> None:
         self.enhancer = enhancer
         self.ocr = ocr
         self.detect_side = detect_side
@@ -97,17 +85,19 @@ class Pipeline:
         self.refine = refine
 
     @classmethod
-    def build(cls, enhancer: str | Enhancer = "did", device: str = "auto", detect_side: int = DETECT_SIDE,
-              refine: bool = REFINE, ocr: str = OCR, **options: Any) -> "Pipeline":
-        """A pipeline around an enhancer (a built one, or a name built with ``options``) and the process's ``ocr`` engine."""
-        from did_ocr.ocr.registry import check_engine, get_ocr
+    def build(cls, settings: ReadSettings = DEFAULTS, enhancer: Enhancer | None = None) -> "Pipeline":
+        """The pipeline of ``settings``: its enhancer (or a built ``enhancer``) and the process's OCR engine.
 
-        check_engine(ocr)  # before DiD loads, so that a misspelt engine costs nothing
-        if detect_side < MIN_DETECT_SIDE:
-            raise DidOcrError(f"detect side {detect_side} is too small; use at least {MIN_DETECT_SIDE} "
-                              f"(default {DETECT_SIDE})")
-        built = enhancer if isinstance(enhancer, Enhancer) else make_enhancer(enhancer, device, **options)
-        return cls(built, get_ocr(ocr, device), detect_side, refine)
+        The settings are checked first, so that a misspelt engine or a
+        misplaced option costs nothing; ``settings.threads`` applies to the process.
+        """
+        from did_ocr.ocr.registry import get_ocr
+        from did_ocr.reading.settings import limit_threads
+
+        settings.check(enhancers=() if enhancer is not None else None)
+        limit_threads(settings.threads)
+        built = enhancer or settings.build_enhancer()
+        return cls(built, get_ocr(settings.ocr, settings.device), settings.detect_side, settings.refine)
 
     @property
     def name(self) -> str:
@@ -138,15 +128,18 @@ class Pipeline:
         same images with every OCR engine it compares.
         """
         timings = {"enhance_s": enhance_s, "ocr_s": 0.0}
-        readings = [self.read_enhanced(capture, image, seed + i, timings) for i, image in enumerate(images)]
+        readings = [self.read_sample(capture, image, seed + i, timings) for i, image in enumerate(images)]
         return Reading(combine(readings), list(images), timings, capture, self.ocr.name)
 
-    def read_enhanced(self, capture: np.ndarray, image: np.ndarray, seed: int = 0,
-                      timings: dict[str, float] | None = None) -> list[OcrWord]:
-        """The words of ``image``, the enhancer's output for ``capture`` (refined where it worked reduced).
+    def read_sample(self, capture: np.ndarray, image: np.ndarray, seed: int = 0,
+                    timings: dict[str, float] | None = None) -> list[OcrWord]:
+        """The words of ``image``, the enhancer's sample ``seed`` for ``capture``.
 
-        Seconds are added to ``timings`` (``enhance_s`` for the refinement's
-        enhancements, ``ocr_s`` for reading) when given.
+        Where the enhancer worked on a reduced copy (and ``refine`` is on), this
+        runs the enhancer again, once per merged word region at full
+        resolution (:func:`did_ocr.reading.refine.refine_words`), so it may
+        cost more than the first enhancement. Seconds are added to ``timings``
+        (``enhance_s`` for those enhancements, ``ocr_s`` for reading) when given.
         """
         timings = {"enhance_s": 0.0, "ocr_s": 0.0} if timings is None else timings
         t0 = time.perf_counter()
@@ -170,22 +163,3 @@ class Pipeline:
         reading = self.read(capture, seed=seed, samples=samples)
         reading.timings = {"load_s": load_s, **reading.timings, "total_s": time.perf_counter() - t0}
         return reading
-
-
-
-def make_enhancer(enhancer: str = "did", device: str = "auto", **options: Any) -> Enhancer:
-    """Build the named enhancer with ``options`` (model, quality, max_side; None: the default).
-
-    A DiD-only option given to a classical enhancer is an error: it would
-    silently change nothing. The device is checked before anything is loaded.
-    """
-    from did_ocr.device import resolve_device
-    from did_ocr.enhancers import build_enhancer
-
-    resolve_device(device)
-    options = {k: v for k, v in options.items() if v is not None}
-    misplaced = [k for k in options if k in DID_ONLY_OPTIONS] if not enhancer.startswith("did") else []
-    if misplaced:
-        verb = "applies" if len(misplaced) == 1 else "apply"
-        raise DidOcrError(f"{', '.join(misplaced)} only {verb} to the DiD enhancers, not to {enhancer!r}")
-    return build_enhancer(enhancer, device=device, **options)

@@ -1,6 +1,6 @@
 """Re-read the words of a large photo from a full-resolution enhancement of their own region.
 
-DiD reconstructs a photo larger than ``max_side`` (1024 px) on a reduced
+DiD reconstructs a photo larger than ``max_side`` (default 1024 px) on a reduced
 copy, because its cost grows with the pixel count, and scales the result
 back. A 4000x3000 phone photo is then reconstructed at a quarter of its
 resolution: print 20 pixels tall in the photo is 5 in the copy. The detector

@@ -27,7 +27,6 @@ import io
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -36,31 +35,14 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from did_ocr.capture.load import TooManyPixelsError, UnsupportedImageError
 from did_ocr.errors import DidOcrError
-from did_ocr.reading.pipeline import DETECT_SIDE, OCR, Pipeline
+from did_ocr.reading.pipeline import Pipeline
+from did_ocr.web.config import ServeConfig
 
 STATIC = Path(__file__).resolve().parent / "static"
-#: largest upload accepted by default (a 12-megapixel phone JPEG is 3-8 MB, a 16-bit TIFF of it ~70 MB)
-DEFAULT_MAX_BYTES = 40 * 1024 * 1024
-#: requests that may wait for the worker by default
-DEFAULT_QUEUE = 8
 #: oversized bodies up to this size are read (and dropped) so that the client gets its 413 answer
 DISCARD_MAX = 512 * 1024 * 1024
 #: longer side of each panel of the annotated picture sent to the page
 PAGE_PANEL_SIDE = 1024
-
-
-@dataclass
-class ServeConfig:
-    """How the server reads and how much it accepts."""
-
-    enhancer: str = "did"
-    device: str = "auto"
-    options: dict[str, Any] | None = None  # model, quality, max_side of the default enhancer
-    max_bytes: int = DEFAULT_MAX_BYTES
-    queue: int = DEFAULT_QUEUE
-    seed: int = 0
-    detect_side: int = DETECT_SIDE
-    ocr: str = OCR  # the engine of requests that name none
 
 
 class Problem(Exception):
@@ -84,6 +66,7 @@ class ReadService:
     """The pipelines (one per enhancer and OCR engine, built on first use) behind one worker and a bounded queue."""
 
     def __init__(self, config: ServeConfig, build: Callable[..., Pipeline] = Pipeline.build) -> None:
+        config.settings.check()  # the default enhancer takes every option the server was given
         self.config = config
         self._build = build
         self._pipelines: dict[tuple[str, str], Pipeline] = {}
@@ -91,7 +74,7 @@ class ReadService:
         self._lock = threading.Lock()
         self.pending = 0
         self.served = 0
-        self.pipeline(config.enhancer, config.ocr)  # load the default model and OCR now, not on the first request
+        self.pipeline(config.settings.enhancer, config.settings.ocr)  # load the default model and OCR now, not on the first request
 
     @staticmethod
     def check_name(name: str, ocr: str) -> None:
@@ -107,15 +90,14 @@ class ReadService:
         self.check_name(name, ocr)
         with self._lock:
             if (name, ocr) not in self._pipelines:
-                options = (self.config.options or {}) if name.startswith("did") else {}
-                self._pipelines[name, ocr] = self._build(name, self.config.device, detect_side=self.config.detect_side,
-                                                         ocr=ocr, **options)
+                # the server's enhancer options go to the requested enhancer where it takes them
+                self._pipelines[name, ocr] = self._build(self.config.settings.with_run(name, ocr))
             return self._pipelines[name, ocr]
 
     def _read(self, name: str, ocr: str, filename: str, data: bytes, annotate: bool) -> dict[str, Any]:
         pipeline = self.pipeline(name, ocr)
         try:
-            reading = pipeline.read_file(filename, seed=self.config.seed, data=data)
+            reading = pipeline.read_file(filename, seed=self.config.settings.seed, data=data)
         except DidOcrError as exc:
             raise Problem(_status(exc), str(exc)) from None
         except (MemoryError, RuntimeError, ValueError, OSError) as exc:  # a decoder or model giving up on this file
@@ -177,8 +159,8 @@ def create_app(service: ReadService) -> FastAPI:
         from did_ocr.ocr import ENGINES
 
         return {"ok": True, "queued": service.pending, "served": service.served,
-                "enhancer": service.config.enhancer, "enhancers": available_enhancers(),
-                "ocr": service.config.ocr, "ocr_engines": list(ENGINES), "max_bytes": limit}
+                "enhancer": service.config.settings.enhancer, "enhancers": available_enhancers(),
+                "ocr": service.config.settings.ocr, "ocr_engines": list(ENGINES), "max_bytes": limit}
 
     @app.post("/read")
     async def read(request: Request) -> JSONResponse:
@@ -197,8 +179,8 @@ def create_app(service: ReadService) -> FastAPI:
         data = await upload.read(limit + 1)
         if len(data) > limit:
             raise Problem(413, f"upload is over the limit of {limit:,} bytes; send a smaller photo")
-        enhancer = str(form.get("enhancer") or service.config.enhancer)
-        ocr = str(form.get("ocr") or service.config.ocr)
+        enhancer = str(form.get("enhancer") or service.config.settings.enhancer)
+        ocr = str(form.get("ocr") or service.config.settings.ocr)
         annotate = str(form.get("annotate") or "") in ("1", "true", "yes")
         filename = Path(upload.filename or "upload").name or "upload"
         return JSONResponse(await service.read(enhancer, ocr, filename, data, annotate))
