@@ -110,3 +110,11 @@ def test_detection_on_a_capped_copy_gives_boxes_in_full_resolution(engine):
     capped = engine.read_words(img, detect_side=480)  # the detector sees a half-size copy
     assert [w.text.upper() for w in capped] == [w.text.upper() for w in full] == ["EXIT"]
     assert full[0].right > 300 and abs(capped[0].right - full[0].right) < 15  # full-image coordinates, not half
+
+
+def test_an_engine_is_described_without_building_it(engine):
+    from did_ocr.ocr.registry import describe_engine
+
+    described = describe_engine(engine.name)
+    assert described == engine.describe() and described["engine"] == engine.name
+    assert described["models"] and all(len(h) == 64 for h in described["models"].values())

@@ -23,6 +23,9 @@ def test_models_come_from_the_installed_package(rapid_reader):
     assert described["engine"] == "rapidocr" and described["library"].startswith("rapidocr ")
     assert set(described["models"]) == {p.name for p in rapid_reader.models.values()}
     assert all(len(h) == 64 for h in described["models"].values())
+    from did_ocr.ocr.registry import describe_engine
+
+    assert describe_engine("rapidocr") == described  # what a bench protocol records, without building an engine
 
 
 def test_a_fresh_engine_reads_with_networking_unavailable(monkeypatch):

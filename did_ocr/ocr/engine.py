@@ -54,9 +54,14 @@ class OcrEngine(ABC):
         """Read one box (see :meth:`recognize_boxes`)."""
         return self.recognize_boxes(srgb, [box])[0]
 
+    @classmethod
     @abstractmethod
+    def installed(cls) -> dict[str, Any]:
+        """The installed library's version and model files with their SHA-256, read without building an engine."""
+
     def describe(self) -> dict[str, Any]:
         """What decides this engine's words, for a bench protocol: library version, model files and hashes."""
+        return {"engine": self.name, **self.installed()}
 
 
 def model_files(paths: list[Path]) -> dict[str, str]:

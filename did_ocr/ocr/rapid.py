@@ -155,6 +155,8 @@ class RapidOcr(OcrEngine):
     name = "rapidocr"
     #: PP-OCR's recognizer reads every line at this height (rec_img_shape)
     recognizer_height = 48
+    #: the characters kept by default (CHARSETS)
+    charset = "en"
 
     def __init__(self, device: str = "auto", charset: str = "en", threads: int | None = None) -> None:
         from did_ocr.device import resolve_device
@@ -250,9 +252,13 @@ class RapidOcr(OcrEngine):
                 out[i] = OcrWord(text=text.strip(), confidence=float(score), box=rect_box(rects[i]))
         return out
 
-    def describe(self) -> dict[str, Any]:
+    @classmethod
+    def installed(cls) -> dict[str, Any]:
         from importlib.metadata import version
 
-        return {"engine": self.name, "library": f"rapidocr {version('rapidocr')}",
-                "runtime": f"onnxruntime {version('onnxruntime')}", "charset": self.charset,
-                "models": model_files([self.models["Det"], self.models["Rec"]])}
+        models = package_models()
+        return {"library": f"rapidocr {version('rapidocr')}", "runtime": f"onnxruntime {version('onnxruntime')}",
+                "charset": cls.charset, "models": model_files([models["Det"], models["Rec"]])}
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "charset": self.charset}

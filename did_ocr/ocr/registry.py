@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+from typing import Any
 
 from did_ocr.errors import DidOcrError
 from did_ocr.ocr.engine import OcrEngine
@@ -30,10 +31,19 @@ def check_engine(name: str) -> str:
     return name
 
 
+def _engine_class(name: str) -> type[OcrEngine]:
+    module_name, attr = ENGINES[check_engine(name)].split(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
 @functools.lru_cache(maxsize=4)
 def _engine_for(name: str, device: str) -> OcrEngine:
-    module_name, attr = ENGINES[name].split(":")
-    return getattr(importlib.import_module(module_name), attr)(device)
+    return _engine_class(name)(device)
+
+
+def describe_engine(name: str) -> dict[str, Any]:
+    """What :meth:`OcrEngine.describe` says of the process's engine ``name``, without building (loading) it."""
+    return {"engine": name, **_engine_class(name).installed()}
 
 
 def get_ocr(engine: str = DEFAULT_OCR, device: str = "auto") -> OcrEngine:
