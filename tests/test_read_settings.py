@@ -105,3 +105,18 @@ def test_the_command_line_defaults_are_the_settings_defaults():
     assert ReadSettings.from_options({"quality": None, "json": True, "seed": 3}) == ReadSettings(seed=3)
     with pytest.raises(TypeError):
         ReadSettings(qualty="fast")  # a misspelt setting is not dropped
+
+
+def test_threads_reach_the_process(photo, rapid_reader, monkeypatch):
+    import torch
+
+    before = torch.get_num_threads()
+    monkeypatch.setenv("OMP_NUM_THREADS", str(before))  # restored after the test
+    try:
+        result = run("read", photo, "-e", "gain", "--threads", "1")
+        assert result.exit_code == 0, result.output
+        assert "EXIT" in result.stdout and torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+    with_ray = run("read", photo, "--ray", "-o", "x.jsonl", "--threads", "2")
+    assert "with --ray give each actor's CPUs with --actor-threads" in one_error_line(with_ray)

@@ -25,8 +25,9 @@ from did_ocr.ocr.consensus import combine
 from did_ocr.ocr.engine import OcrEngine
 from did_ocr.ocr.words import OcrLine, OcrWord, join_lines
 from did_ocr.reading.refine import refine_words
-from did_ocr.reading.settings import ReadSettings
+from did_ocr.reading.settings import ReadSettings, limit_threads
 
+#: the settings of every caller that gives none
 DEFAULTS = ReadSettings()
 
 
@@ -92,7 +93,6 @@ class Pipeline:
         misplaced option costs nothing; ``settings.threads`` applies to the process.
         """
         from did_ocr.ocr.registry import get_ocr
-        from did_ocr.reading.settings import limit_threads
 
         settings.check(enhancers=() if enhancer is not None else None)
         limit_threads(settings.threads)
