@@ -35,6 +35,17 @@ class DatasetError(DidOcrError):
     """A dataset folder does not follow the standard layout (low/, high/, labels.csv)."""
 
 
+#: failures that are not user errors but still belong to one file (a decoder or a model giving up on it):
+#: caught per file by ``read``, ``read --ray`` and the page, so that the other files are still read
+PER_FILE_FAILURES = (MemoryError, RuntimeError, ValueError, OSError)
+
+
+def empty_folder(path: str) -> InputError:
+    """The error for a folder argument that holds no supported image."""
+    return InputError(f"{path}: a folder with no supported images; put PNG, JPEG, HEIC... files in it, "
+                      "or add -r to read its subfolders")
+
+
 def file_failure(path: str, exc: Exception) -> str:
     """Why one input failed, as one line without the ``FILE:`` prefix (``read``, ``read --ray``, the bench).
 

@@ -307,16 +307,10 @@ class Bench:
         protocol = build_protocol(
             config={**asdict(self.cfg), "shard": list(self.cfg.shard)}, root=self.root, images=len(self.items),
             levels=sorted({it.level or "" for it in self.items}), enhancers=described,
-            reading=self._reading_settings(), ocr=self._describe_ocr(),
+            reading={"detect_side": self.cfg.settings.detect_side, "refine": self.cfg.settings.refine},  # every pipeline's
+            ocr=self._describe_ocr(),
             lpips="computed" if self.lpips.available else self.lpips.reason)
         write_protocol(self.out, self.cfg.shard, protocol)
-
-    def _reading_settings(self) -> dict[str, Any]:
-        """What the run's pipelines read with (the settings they were built with, not module defaults)."""
-        pipelines = list(self._pipelines.values())
-        if not pipelines:
-            return {"detect_side": self.cfg.settings.detect_side, "refine": self.cfg.settings.refine}  # nothing read yet
-        return {"detect_side": sorted({p.detect_side for p in pipelines}), "refine": sorted({p.refine for p in pipelines})}
 
     def _describe_ocr(self) -> dict[str, Any]:
         """Each engine of the run as it describes itself: library version, model files and their SHA-256."""

@@ -27,7 +27,7 @@ import click
 
 from did_ocr.device import DEVICE_CHOICES
 from did_ocr.enhancers.base import DEFAULT_MAX_SIDE, DEFAULT_QUALITY, QUALITY_NAMES
-from did_ocr.errors import DidOcrError
+from did_ocr.errors import PER_FILE_FAILURES, DidOcrError, empty_folder
 from did_ocr.reading.settings import MIN_DETECT_SIDE, ReadSettings
 
 #: every reading setting's default, declared once (did_ocr.reading.settings)
@@ -36,8 +36,6 @@ DEFAULTS = ReadSettings()
 T = TypeVar("T")
 #: below this many inputs no progress bar is shown (it would only flicker)
 PROGRESS_MIN_FILES = 5
-#: failures that are not user errors but still belong to one file (a decoder or a model giving up on it)
-_PER_FILE_FAILURES = (MemoryError, RuntimeError, ValueError, OSError)
 
 
 def enhancer_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -161,8 +159,7 @@ def input_bytes(path: str) -> bytes | None:
     """
     if path != "-":
         if Path(path).is_dir():
-            raise DidOcrError(f"{path}: a folder with no supported images; put PNG, JPEG, HEIC... files in it, "
-                              "or add -r to read its subfolders")
+            raise empty_folder(path)
         return None
     if sys.stdin is None or sys.stdin.isatty():
         raise DidOcrError("-: standard input is a terminal; pipe an image in, e.g. `did-ocr read - < photo.jpg`")
@@ -210,7 +207,7 @@ def for_each_input(paths: Iterable[str], work: Callable[[str], T], progress: boo
     for path in tqdm(paths, desc="images", unit="img", disable=None if many else True, file=sys.stderr):
         try:
             outcomes.append(Processed(path, result=work(path)))
-        except (DidOcrError, *_PER_FILE_FAILURES) as exc:
+        except (DidOcrError, *PER_FILE_FAILURES) as exc:
             reason = _reason(path, exc)
             say(f"error: {reason}", err=True)
             if os.environ.get("DID_OCR_DEBUG") and not isinstance(exc, DidOcrError):

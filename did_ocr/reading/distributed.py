@@ -30,14 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from did_ocr.errors import DidOcrError, file_failure
+from did_ocr.errors import PER_FILE_FAILURES, DidOcrError, empty_folder, file_failure
 from did_ocr.reading.settings import ReadSettings, limit_threads
 
 #: the columns of every row, in order
 COLUMNS = ("path", "text", "lines", "timings", "error")
 RAY_MISSING = "--ray needs Ray; install it with `pip install 'did-ocr[ray]'`"
-#: failures that belong to one file (a decoder or a model giving up on it), as in did_ocr.cli.common
-_PER_FILE_FAILURES = (MemoryError, RuntimeError, ValueError, OSError)
 #: marks the error of a row that an actor could not read because it could not build its pipeline
 FATAL = "\x00fatal: "
 
@@ -74,10 +72,9 @@ class ReaderActor:
         s = self.settings
         try:
             if Path(path).is_dir():
-                raise DidOcrError(f"{path}: a folder with no supported images; put PNG, JPEG, HEIC... files in it, "
-                                  "or add -r to read its subfolders")
+                raise empty_folder(path)
             reading = self.pipeline.read_file(path, linear=s.linear, seed=s.seed, samples=s.samples)
-        except (DidOcrError, *_PER_FILE_FAILURES) as exc:
+        except (DidOcrError, *PER_FILE_FAILURES) as exc:
             return {**_empty_row(path), "error": file_failure(path, exc)}
         timings = {k: round(v, 3) for k, v in reading.timings.items()}
         timings.update(worker_peak_mb=peak_rss_mb(), worker_pid=os.getpid())  # which actor, and its memory so far

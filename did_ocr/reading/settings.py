@@ -20,16 +20,17 @@ Nothing heavy is imported here: the command line's ``--help`` reads the defaults
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping, Sequence
 
 from did_ocr.enhancers.base import DEFAULT_ENHANCER, QUALITY_NAMES
+from did_ocr.enhancers.catalog import DID_OPTIONS
 from did_ocr.errors import DidOcrError
 from did_ocr.ocr.engine import DEFAULT_DETECT_SIDE
 from did_ocr.ocr.registry import DEFAULT_OCR
 
 #: the options that belong to some enhancers only (DiD's today); each goes to the enhancers that take it
-ENHANCER_OPTIONS = ("model", "quality", "max_side")
+ENHANCER_OPTIONS = tuple(k for k in DID_OPTIONS if k != "device")
 #: below this the detector sees too little to find ordinary text
 MIN_DETECT_SIDE = 256
 
@@ -131,9 +132,6 @@ class ReadSettings:
         enhancer = enhancer or self.enhancer
         dropped = {k: None for k in self.given_options() if k not in accepted_options(enhancer)}
         return replace(self, enhancer=enhancer, ocr=ocr or self.ocr, **dropped)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def _at_least(what: str, value: int | None, low: int, hint: str = "") -> None:

@@ -34,7 +34,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 
 from did_ocr.capture.load import TooManyPixelsError, UnsupportedImageError
-from did_ocr.errors import DidOcrError
+from did_ocr.errors import PER_FILE_FAILURES, DidOcrError
 from did_ocr.reading.pipeline import Pipeline
 from did_ocr.web.config import ServeConfig
 
@@ -100,7 +100,7 @@ class ReadService:
             reading = pipeline.read_file(filename, seed=self.config.settings.seed, data=data)
         except DidOcrError as exc:
             raise Problem(_status(exc), str(exc)) from None
-        except (MemoryError, RuntimeError, ValueError, OSError) as exc:  # a decoder or model giving up on this file
+        except PER_FILE_FAILURES as exc:  # a decoder or model giving up on this file
             raise Problem(400, f"{filename}: could not be processed ({type(exc).__name__}: {exc})") from None
         record = reading.record(filename, pipeline.name)
         if annotate:
