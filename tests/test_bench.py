@@ -1,6 +1,7 @@
 """The benchmark: files it writes, resume without duplicates, shards and merge, labels errors."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -23,8 +24,8 @@ def dataset(tmp_path_factory):
 
 def config(dataset, out, tiny_model_path, **kw):
     settings = ReadSettings(device="cpu", quality="onestep", model=str(tiny_model_path))
-    return BenchConfig(dataset=str(dataset), out=str(out), enhancers=["gain", "did"], settings=settings,
-                       grid_images=2, **kw)
+    kw = {"enhancers": ["gain", "did"], **kw}
+    return BenchConfig(dataset=str(dataset), out=str(out), settings=settings, grid_images=2, **kw)
 
 
 def test_bench_writes_csvs_plots_and_protocol(dataset, tmp_path, tiny_model_path, ocr_reader):
@@ -63,6 +64,19 @@ def test_shards_merge_to_the_full_run(dataset, tmp_path, tiny_model_path, ocr_re
     finalize(out)
     rows = pd.read_csv(out / "per_image.csv", keep_default_na=False)
     assert len(rows) == 12 and (out / "accuracy.png").exists() and (out / "grid.png").exists()  # well-lit from the shard protocol
+
+
+def test_a_level_filter_keeps_each_images_seed(dataset, tmp_path, tiny_model_path, ocr_reader):
+    """--levels only drops rows: DiD draws the same noise for an image as in the full run."""
+    full, dim = tmp_path / "full", tmp_path / "dim"
+    for out, levels in ((full, None), (dim, ["dim"])):  # "fast": several noisy steps, so the seed shows
+        cfg = config(dataset, out, tiny_model_path, levels=levels, enhancers=["did"])
+        Bench(replace(cfg, settings=replace(cfg.settings, quality="fast"))).run()
+    key = ["image", "enhancer", "prediction", "psnr", "ssim"]
+    rows = {name: pd.read_csv(out / "per_image.csv", keep_default_na=False) for name, out in (("full", full), ("dim", dim))}
+    assert set(rows["dim"]["level"]) == {"dim"} and len(rows["dim"]) == 4
+    picked = rows["full"][rows["full"]["level"] == "dim"][key].sort_values(key[:2]).reset_index(drop=True)
+    assert picked.equals(rows["dim"][key].sort_values(key[:2]).reset_index(drop=True))
 
 
 def test_every_engine_reads_the_same_enhanced_images(dataset, tmp_path, tiny_model_path, ocr_reader, rapid_reader):

@@ -113,6 +113,9 @@ class Bench:
         self.root = prepare_dataset(cfg)
         self.dataset = LowLightDataset(self.root)
         items = list(self.dataset)
+        #: each image's seed offset: its place in the whole dataset, so that --levels and --limit never change
+        #: which noise an image's stochastic enhancers draw (a filtered run repeats the full run's rows)
+        self.positions = {it.name: pos for pos, it in enumerate(items)}
         if cfg.levels:
             unknown = set(cfg.levels) - {it.level for it in items}
             if unknown and cfg.dataset != "synthetic":
@@ -252,7 +255,7 @@ class Bench:
     def _enhance_and_score(self, idx: int, item, name: str, low: np.ndarray, high: np.ndarray | None,
                            ocrs: list[str]) -> list[dict]:
         """Enhance once, read the same images with each engine in ``ocrs``: one row per engine."""
-        seed = self.cfg.seed + idx
+        seed = self.cfg.seed + self.positions[item.name]
         enhancer, samples = (self.consensus[name], self.cfg.samples) if name in self.consensus else (name, 1)
         images, enhance_s = self.pipeline(enhancer).enhance(low, seed=seed, samples=samples)
         rows = [self._score(item, name, self.pipeline(enhancer, ocr).read_images(low, images, seed, enhance_s), high)

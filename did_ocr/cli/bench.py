@@ -15,7 +15,7 @@ DEFAULT_ENHANCERS = "did,nlm,clahe,gain,gamma,he,none"
 @click.command()
 @click.option("--dataset", default="synthetic", show_default=True,
               help="A dataset folder (low/, labels.csv, optional high/) or 'synthetic' (generated into OUT/dataset).")
-@click.option("--levels", default=None, help="Comma-separated light levels to include (default: all; synthetic: dim,dark,night,extreme).")
+@click.option("--levels", default=None, help="Comma-separated light levels to include (default: all; synthetic: dim,dark,night,extreme). An image keeps its seed: a filtered run repeats the full run's rows.")
 @click.option("--enhancers", default=DEFAULT_ENHANCERS, show_default=True, help="Comma-separated enhancer names.")
 @click.option("--ocr", default=DEFAULTS.ocr, show_default=True,
               help="Comma-separated OCR engines (rapidocr, easyocr); each reads every enhanced image (rows per engine).")
