@@ -43,7 +43,7 @@ def main() -> None:
     args = parser.parse_args()
 
     engine = get_ocr("rapidocr", "cpu")
-    post = engine._det.postprocess_op  # RapidOCR's DB post-processing: the thresholds live there
+    post = engine._det  # PP-OCR's detector (did_ocr.ocr.ppocr.TextDetector): the DB thresholds live there
     shipped = (post.thresh, post.box_thresh, post.unclip_ratio, rapid.MIN_CONFIDENCE)
     assert shipped == SETTINGS["default"], f"RapidOCR's defaults changed: {shipped}"
     levels = args.levels.split(",")

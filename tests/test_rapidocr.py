@@ -1,8 +1,12 @@
-"""RapidOCR as did-ocr runs it: the wheel's own models, offline, tight crops, split words, Latin characters only."""
+"""RapidOCR as did-ocr runs it: the wheel's own models on our own PP-OCR runner, offline, tight crops, split words,
+Latin characters only; the same words as RapidOCR's own pipeline, without importing it."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +30,16 @@ def test_models_come_from_the_installed_package(rapid_reader):
     from did_ocr.ocr.registry import describe_engine
 
     assert describe_engine("rapidocr") == described  # what a bench protocol records, without building an engine
+
+
+def test_a_missing_model_file_is_one_clear_error(tmp_path, monkeypatch):
+    from did_ocr.errors import DidOcrError
+
+    (tmp_path / "models").mkdir()  # the package's configuration, but no model files
+    (tmp_path / "config.yaml").write_text((rapid.package_folder() / "config.yaml").read_text(encoding="utf-8"))
+    monkeypatch.setattr(rapid, "package_folder", lambda: tmp_path)
+    with pytest.raises(DidOcrError, match="det model is not in its installed package, and did-ocr never downloads"):
+        rapid.package_models()
 
 
 def test_a_fresh_engine_reads_with_networking_unavailable(monkeypatch):
@@ -61,13 +75,14 @@ def test_a_line_comes_out_as_words_with_their_own_boxes(rapid_reader):
 
 
 def test_english_keeps_only_latin_letters_digits_and_punctuation(rapid_reader):
-    keep = rapid_reader._rec.postprocess_op.mask
-    characters = rapid_reader._rec.postprocess_op.character
+    keep = rapid_reader._rec.mask
+    characters = rapid_reader._rec.characters
+    assert characters[0] == "blank" and characters[-1] == " "  # CTC's blank first, the space last
     kept = {c for c, k in zip(characters, keep) if k} - {"blank", " "}
     assert kept <= rapid.LATIN and set("AZaz09!?.-") <= kept
     assert not any("\u4e00" <= c <= "\u9fff" for c in kept)
-    everything = rapid.RapidOcr("cpu", charset="all")._rec.postprocess_op.character
-    assert any("\u4e00" <= c <= "\u9fff" for c in everything)
+    everything = rapid.RapidOcr("cpu", charset="all")._rec
+    assert everything.mask is None and any("\u4e00" <= c <= "\u9fff" for c in everything.characters)
 
 
 def test_given_boxes_are_read_without_detection(rapid_reader):
@@ -89,3 +104,86 @@ def test_detector_copy_follows_detect_side():
     assert rapid.detector_scale(48, 2000, 1280) == pytest.approx(1280 / 2000)
     assert rapid.detector_scale(3000, 4000, 1280) == pytest.approx(1280 / 4000)
     assert rapid.detector_scale(768, 1024, 1280) == 1.0
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_reading_imports_nothing_of_the_rapidocr_package():
+    # in a fresh interpreter: other tests import rapidocr (to compare with it)
+    code = ("import sys\n"
+            "from did_ocr.ocr.registry import describe_engine\n"
+            "from did_ocr.ocr.rapid import RapidOcr\n"
+            "from tests.helpers import render_text\n"
+            "words = RapidOcr('cpu').read_words(render_text('OPEN 24 HOURS', size=(96, 520)))\n"
+            "describe_engine('rapidocr')\n"
+            "print([w.text for w in words])\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rapidocr', 'omegaconf', 'shapely')))\n")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-2:] == ["['OPEN', '24', 'HOURS']", "[]"]
+
+
+def test_reads_what_rapidocrs_own_pipeline_reads():
+    from rapidocr import RapidOCR
+
+    from did_ocr.ocr.ppocr import crop_line
+
+    img = render_text("OPEN 24 HOURS\nNO PARKING\nEXIT", size=(768, 1024), font_size=56)
+    bgr = np.ascontiguousarray(img[..., ::-1])
+    engine = rapid.RapidOcr("cpu", charset="all", threads=1)  # RapidOCR masks no character
+    assert rapid.detector_scale(768, 1024, 1280) == 1.0  # the detector sees the image as it is, as RapidOCR's does
+    ort = "EngineConfig.onnxruntime"
+    theirs = RapidOCR(params={
+        "Global.log_level": "critical", "Global.use_cls": False, "Global.return_word_box": True,
+        "Det.model_path": str(engine.models["Det"]), "Rec.model_path": str(engine.models["Rec"]),
+        "Det.limit_type": "max", "Det.limit_side_len": 1 << 30,  # as rapid.py sized it: only rounded to /32
+        f"{ort}.intra_op_num_threads": 1, f"{ort}.inter_op_num_threads": 1})(bgr)
+    assert len(theirs.txts) == 3
+
+    quads = engine.detect(bgr)
+    read = engine._rec([crop_line(bgr, q).pixels for q in quads])
+    kept = [bool(line.text.strip()) and line.confidence >= rapid.MIN_CONFIDENCE for line in read]
+    assert np.array_equal(quads[kept], theirs.boxes)  # the same lines, to the pixel ...
+    assert [line.text for line, k in zip(read, kept) if k] == list(theirs.txts)  # ... read the same ...
+    assert [line.confidence for line, k in zip(read, kept) if k] == list(theirs.scores)  # ... as sure (5 decimals)
+
+    words = engine.read_words(img)
+    assert [w.text for w in words] == [word for text in theirs.txts for word in text.split()]
+    # words of a line of several are boxed where RapidOCR boxed them (a line of one keeps its quadrilateral)
+    theirs_split = [(text, box) for line in theirs.word_results if len(line) > 1 for text, _, box in line]
+    ours_split = [w for w in words if w.text in {text for text, _ in theirs_split}]
+    assert [w.text for w in ours_split] == [t for t, _ in theirs_split] == ["OPEN", "24", "HOURS", "NO", "PARKING"]
+    for word, (_, box) in zip(ours_split, theirs_split):
+        corners = np.asarray(box, float)
+        hull = [[corners[:, 0].min(), corners[:, 1].min()], [corners[:, 0].max(), corners[:, 1].max()]]
+        assert np.abs(np.array([word.box[0], word.box[2]]) - hull).max() <= 3, (word, box)
+
+
+def test_words_are_placed_where_their_letters_were_read():
+    from did_ocr.ocr.ppocr import LineReading
+
+    # letters 4 time steps apart (the pitch), a step 8 px wide: each letter 32 px wide, centred on its step
+    line = LineReading("AB CD", 0.78, probs=(0.9, 0.8, 1.0, 0.7, 0.6), steps=(2, 6, 10, 14, 18), step_width=8.0)
+    (a, conf_a, a0, a1), (c, conf_c, c0, c1) = line.words(crop_width=200)
+    assert (a, c) == ("AB", "CD")
+    assert (a0, a1, c0, c1) == (4.0, 68.0, 100.0, 164.0)
+    assert (conf_a, conf_c) == (0.85, 0.65)  # each word's own letters
+    # no word of two letters: a letter is the crop's width / the letters (50 px); overlapping words meet half-way
+    close = LineReading("A B", 0.9, probs=(0.9, 1.0, 0.9), steps=(2, 4, 5), step_width=8.0)
+    (_, _, a0, a1), (_, _, b0, b1) = close.words(crop_width=150)
+    assert (a0, a1, b0, b1) == (0.0, 32.0, 32.0, 69.0)
+
+
+def test_crop_columns_map_back_onto_the_line():
+    from did_ocr.ocr.ppocr import crop_line
+
+    img = np.zeros((200, 300, 3), np.uint8)
+    flat = crop_line(img, np.array([[10, 20], [110, 20], [110, 40], [10, 40]], np.float32))
+    assert not flat.turned and flat.pixels.shape[:2] == (20, 100)
+    assert np.allclose(flat.to_image(25, 50), [[35, 20], [60, 20], [60, 40], [35, 40]], atol=1e-3)
+    upright = crop_line(img, np.array([[10, 10], [30, 10], [30, 110], [10, 110]], np.float32))
+    assert upright.turned and upright.pixels.shape[:2] == (20, 100)  # read top to bottom as left to right
+    assert np.allclose(upright.to_image(0, 50), [[10, 10], [30, 10], [30, 60], [10, 60]], atol=1e-3)

@@ -2,9 +2,13 @@
 
 Why: on the same images it reads 20-30 points more words than EasyOCR, in a
 tenth of the time and a quarter of the memory (docs, "Which OCR engine").
-RapidOCR would download any model its wheel does not hold; here the model
-files are resolved inside the installed package and handed to it by path,
-so nothing is ever fetched (a missing file is one clear error).
+
+Why not the rapidocr package's own code: importing it costs about 1.2 s
+(OmegaConf parses its YAML at import time), paid by every ``did-ocr read``.
+The models are all we take from its wheel: their files are found in the
+installed package without importing it (nothing is ever downloaded; a
+missing file is one clear error), and :mod:`did_ocr.ocr.ppocr` runs them on
+ONNX Runtime with RapidOCR's settings, reading the same words.
 
 What this module adds to RapidOCR's own pipeline, each measured on the
 validation sets (docs, "Which OCR engine"):
@@ -22,7 +26,8 @@ validation sets (docs, "Which OCR engine"):
   ``gain``) where detection first read 93 / 89 / 71 / 46 %, at a tenth of
   the time.
 - **Words come out split**: a detected line is split into words at the
-  spaces the recognizer reads, each with its own box (RapidOCR's word boxes).
+  spaces the recognizer reads, each boxed where the recognizer read its
+  letters (:meth:`~did_ocr.ocr.ppocr.LineReading.words`).
 - **English keeps Latin letters, digits and punctuation**: the recognizer's
   character set is Chinese + English; other characters are masked out of
   its output before decoding, so an icon never becomes a CJK character and
@@ -31,16 +36,20 @@ validation sets (docs, "Which OCR engine"):
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import string
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from did_ocr.errors import DidOcrError
 from did_ocr.ocr.engine import DEFAULT_DETECT_SIDE, OcrEngine, Rect, as_uint8, model_files, rect_box
 from did_ocr.ocr.words import OcrWord
+
+if TYPE_CHECKING:
+    from did_ocr.ocr.ppocr import LineCrop, LineReading
 
 #: the detector sees small images enlarged to this shorter side (PP-OCR's default, limit_type "min") ...
 DETECT_SHORT_SIDE = 736
@@ -55,29 +64,44 @@ MIN_CONFIDENCE = 0.5
 #: what ``charset="en"`` keeps of the recognizer's characters (the blank and the space always stay)
 LATIN = set(string.ascii_letters + string.digits + string.punctuation + "€£°")
 CHARSETS = ("en", "all")
+INSTALL_HINT = "run `pip install rapidocr onnxruntime`"
+
+
+def package_folder() -> Path:
+    """The installed rapidocr package's folder, found without importing it (its import costs about a second)."""
+    spec = importlib.util.find_spec("rapidocr")
+    if spec is None or not spec.submodule_search_locations:
+        raise DidOcrError(f"RapidOCR is not installed (rapidocr); {INSTALL_HINT}")
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def package_models() -> dict[str, Path]:
-    """The default detector and recognizer of the installed rapidocr, as files inside its wheel."""
+    """The default detector and recognizer of the installed rapidocr, as files inside its wheel.
+
+    Its ``config.yaml`` names each model's PP-OCR version and size; the wheel
+    holds it as ``{version}_{task}_{size}.onnx`` (e.g. PP-OCRv6_det_small.onnx;
+    older versions put the language first).
+    """
+    import yaml
+
+    folder = package_folder()
     try:
-        import rapidocr
-        from rapidocr.inference_engine.base import FileInfo, InferSession
-        from rapidocr.main import DEFAULT_CFG_PATH
-        from rapidocr.utils.parse_parameters import ParseParams
-    except ImportError as exc:
-        raise DidOcrError(f"RapidOCR is not installed ({exc.name}); run `pip install rapidocr onnxruntime`") from None
-    folder = Path(rapidocr.__file__).parent / "models"
-    cfg = ParseParams.load(DEFAULT_CFG_PATH)
+        config = yaml.load((folder / "config.yaml").read_text(encoding="utf-8"),
+                           Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        sections = {task: (config[task]["ocr_version"], config[task]["task_type"], config[task]["model_type"],
+                           config[task]["lang_type"]) for task in ("Det", "Rec")}
+    except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
+        raise DidOcrError(f"{folder / 'config.yaml'}: cannot tell RapidOCR's default models ({exc!r}); reinstall it "
+                          "with `pip install --force-reinstall rapidocr`") from None
     found = {}
-    for task in ("Det", "Rec"):
-        section = cfg[task]
-        info = InferSession.get_model_url(FileInfo(engine_type=section.engine_type, ocr_version=section.ocr_version,
-                                                   task_type=section.task_type, lang_type=section.lang_type,
-                                                   model_type=section.model_type))
-        path = folder / Path(str(info["model_dir"])).name
-        if not path.is_file():
-            raise DidOcrError(f"{path}: RapidOCR's {task.lower()} model is not in its installed package, and did-ocr "
-                              "never downloads one; reinstall it with `pip install --force-reinstall rapidocr`")
+    for task, (version, task_type, size, lang) in sections.items():
+        stem = f"{version}_{task_type}_{size}.onnx"
+        names = [stem, f"{lang}_{stem}"]
+        path = next((folder / "models" / n for n in names if (folder / "models" / n).is_file()), None)
+        if path is None:
+            raise DidOcrError(f"{folder / 'models' / stem}: RapidOCR's {task.lower()} model is not in its installed "
+                              "package, and did-ocr never downloads one; reinstall it with "
+                              "`pip install --force-reinstall rapidocr`")
         found[task] = path
     return found
 
@@ -90,51 +114,10 @@ def _threads() -> int:
         return os.cpu_count() or 1
 
 
-class _CharsetMask:
-    """RapidOCR's CTC decoder, reading only the characters in ``keep`` (probabilities of others set to 0)."""
-
-    def __init__(self, decode: Any, keep: set[str]) -> None:
-        self.decode = decode
-        self.character = decode.character
-        self.mask = np.array([i == 0 or ch == " " or ch in keep for i, ch in enumerate(decode.character)])
-
-    def __call__(self, preds: np.ndarray, return_word_box: bool = False, **kwargs: Any) -> Any:
-        return self.decode(np.where(self.mask, preds, 0.0), return_word_box, **kwargs)
-
-
 def detector_scale(height: int, width: int, detect_side: int) -> float:
     """Scale of the copy the detector sees: short side up to :data:`DETECT_SHORT_SIDE`, long side at most ``detect_side``."""
     scale = min(MAX_UPSCALE, max(1.0, DETECT_SHORT_SIDE / max(1, min(height, width))))
     return min(scale, detect_side / max(height, width))
-
-
-def _split_at_spaces(text: str, score: float, quad: np.ndarray, pieces: list[Any]) -> list[OcrWord]:
-    """A line's words, split at the spaces the recognizer read, each boxed by the hull of its pieces.
-
-    RapidOCR's word boxes also split where letters are far apart ("PHAR MACY");
-    those pieces are joined again, so a word is what the recognizer read
-    between spaces. When the pieces do not spell the line, it stays whole.
-    """
-    names = text.split()
-    pieces = [(str(t).strip(), c, np.asarray(b, dtype=float).reshape(4, 2)) for t, c, b in pieces
-              if b is not None and str(t).strip()]
-    if len(names) < 2 or "".join(t for t, _, _ in pieces) != "".join(names):
-        return [OcrWord(text=text, confidence=score, box=quad.astype(float).tolist())]
-    words, k = [], 0
-    for name in names:
-        mine, spelled = [], ""
-        while k < len(pieces) and len(spelled) < len(name):
-            mine.append(pieces[k])
-            spelled += pieces[k][0]
-            k += 1
-        if spelled != name:  # a piece straddles a space: keep the line whole
-            return [OcrWord(text=text, confidence=score, box=quad.astype(float).tolist())]
-        corners = np.concatenate([b for _, _, b in mine])
-        (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
-        confs = np.concatenate([np.atleast_1d(np.asarray(c, dtype=float)) for _, c, _ in mine])
-        words.append(OcrWord(text=name, confidence=float(confs.mean()) if confs.size else score,
-                             box=[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]))
-    return words
 
 
 def is_word_crop(quads: np.ndarray, height: int, width: int) -> bool:
@@ -149,8 +132,24 @@ def is_word_crop(quads: np.ndarray, height: int, width: int) -> bool:
     return bool(one_line and band >= CROP_LINE_FILL * height)
 
 
+def line_words(line: LineReading, crop: LineCrop) -> list[OcrWord]:
+    """A read line's words, split at the spaces the recognizer read, each boxed where its letters were read.
+
+    A line of one word, or one whose words do not spell it, stays whole: its
+    quadrilateral and its confidence.
+    """
+    text = line.text.strip()
+    words = line.words(crop.pixels.shape[1])
+    if len(words) < 2 or [w.text for w in words] != text.split():
+        return [OcrWord(text=text, confidence=line.confidence, box=crop.quad.astype(float).tolist())]
+    return [OcrWord(text=w.text, confidence=w.confidence, box=crop.to_image(w.x0, w.x1)) for w in words]
+
+
 class RapidOcr(OcrEngine):
-    """PP-OCR (RapidOCR, ONNX Runtime) with its wheel's models; one per process (:func:`did_ocr.ocr.get_ocr`)."""
+    """PP-OCR on ONNX Runtime (:mod:`did_ocr.ocr.ppocr`) with the rapidocr wheel's models.
+
+    One per process and device (:func:`did_ocr.ocr.get_ocr`).
+    """
 
     name = "rapidocr"
     #: PP-OCR's recognizer reads every line at this height (rec_img_shape)
@@ -160,28 +159,21 @@ class RapidOcr(OcrEngine):
 
     def __init__(self, device: str = "auto", charset: str = "en", threads: int | None = None) -> None:
         from did_ocr.device import resolve_device
+        from did_ocr.ocr.ppocr import TextDetector, TextRecognizer, open_session
 
         if charset not in CHARSETS:
             raise DidOcrError(f"unknown character set {charset!r}; choose one of {', '.join(CHARSETS)}")
         self.device = resolve_device(device)
         self.models = package_models()
-        from rapidocr import RapidOCR
-        from rapidocr.cal_rec_boxes import CalRecBoxes
-
-        threads = threads or _threads()
-        ort = "EngineConfig.onnxruntime"
-        self._ocr = RapidOCR(params={
-            "Global.log_level": "critical", "Det.model_path": str(self.models["Det"]),
-            "Rec.model_path": str(self.models["Rec"]), f"{ort}.intra_op_num_threads": threads,
-            f"{ort}.inter_op_num_threads": 1, f"{ort}.use_cuda": self.device.type == "cuda"})
-        self._det = self._ocr._load_det_model()
-        self._rec = self._ocr._load_rec_model()
-        self._det.limit_type = "max"  # the copy is sized here (detector_scale); the detector only rounds it to /32
-        self._det.limit_side_len = 1 << 30
+        cuda, threads = self.device.type == "cuda", threads or _threads()
+        try:
+            det, rec = (open_session(self.models[task], cuda, threads, self.device.index or 0)
+                        for task in ("Det", "Rec"))
+        except ImportError as exc:
+            raise DidOcrError(f"ONNX Runtime is not installed ({exc.name}); {INSTALL_HINT}") from None
+        self._det = TextDetector(det)
+        self._rec = TextRecognizer(rec, keep=LATIN if charset == "en" else None)
         self.charset = charset
-        if charset == "en":
-            self._rec.postprocess_op = _CharsetMask(self._rec.postprocess_op, LATIN)
-        self._word_boxes = CalRecBoxes()
 
     # ---- the two steps ------------------------------------------------------------------------
     def detect(self, bgr: np.ndarray, detect_side: int = DEFAULT_DETECT_SIDE) -> np.ndarray:
@@ -192,64 +184,40 @@ class RapidOcr(OcrEngine):
         scale = detector_scale(h, w, detect_side)
         copy = bgr if scale == 1.0 else cv2.resize(bgr, (max(1, round(w * scale)), max(1, round(h * scale))),
                                                    interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-        found = self._det(np.ascontiguousarray(copy))
-        if found.boxes is None or len(found.boxes) == 0:
-            return np.zeros((0, 4, 2), np.float32)
-        boxes = np.asarray(found.boxes, np.float32) / np.float32(scale)
+        boxes = self._det(np.ascontiguousarray(copy)) / np.float32(scale)
         boxes[..., 0] = boxes[..., 0].clip(0, w)
         boxes[..., 1] = boxes[..., 1].clip(0, h)
         return boxes
 
-    def _recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float, Any]]:
-        """(text, confidence, word info) of BGR line crops."""
-        from rapidocr.ch_ppocr_rec import TextRecInput
-
-        if not crops:
-            return []
-        out = self._rec(TextRecInput(img=crops, return_word_box=True))
-        return list(zip(out.txts, out.scores, out.word_results))
-
-    def _words(self, crops: list[np.ndarray], quads: np.ndarray) -> list[OcrWord]:
-        """The words of line crops cut from ``quads``: split at spaces, each with its box in the image."""
-        from rapidocr.ch_ppocr_rec.typings import TextRecOutput
-
-        read = self._recognize(crops)
+    def _words(self, crops: list[LineCrop]) -> list[OcrWord]:
+        """The words of line crops, each with its box in the image."""
         words: list[OcrWord] = []
-        for crop, quad, (text, score, info) in zip(crops, quads, read):
-            text = text.strip()
-            if not text or score < MIN_CONFIDENCE:
-                continue
-            one = TextRecOutput(txts=(text,), scores=(score,), word_results=(info,))
-            try:
-                split = self._word_boxes([crop], quad[None].astype(np.float32), one).word_results[0]
-            except (IndexError, ValueError):  # no word geometry for this line: keep it whole
-                split = []
-            words += _split_at_spaces(text, float(score), quad, split)
+        for crop, line in zip(crops, self._rec([crop.pixels for crop in crops])):
+            if line.text.strip() and line.confidence >= MIN_CONFIDENCE:
+                words += line_words(line, crop)
         return words
 
     # ---- the interface --------------------------------------------------------------------------
     def read_words(self, srgb: np.ndarray, detect_side: int = DEFAULT_DETECT_SIDE) -> list[OcrWord]:
-        from rapidocr.utils.process_img import get_rotate_crop_image
+        from did_ocr.ocr.ppocr import LineCrop, crop_line
 
         bgr = np.ascontiguousarray(as_uint8(srgb)[..., ::-1])
         quads = self.detect(bgr, detect_side)
         h, w = bgr.shape[:2]
         if is_word_crop(quads, h, w):
-            return self._words([bgr], np.array([rect_box((0, w, 0, h))], np.float32))
-        crops = [get_rotate_crop_image(bgr, quad.copy()) for quad in quads]
-        return self._words(crops, quads)
+            return self._words([LineCrop(bgr, np.array(rect_box((0, w, 0, h)), np.float32))])
+        return self._words([crop_line(bgr, quad) for quad in quads])
 
     def recognize_boxes(self, srgb: np.ndarray, boxes: list[Rect]) -> list[OcrWord | None]:
         bgr = as_uint8(srgb)[..., ::-1]
         h, w = bgr.shape[:2]
         rects = [(max(0, int(x0)), min(w, int(x1)), max(0, int(y0)), min(h, int(y1))) for x0, x1, y0, y1 in boxes]
         usable = [i for i, (x0, x1, y0, y1) in enumerate(rects) if x1 - x0 >= 2 and y1 - y0 >= 2]
-        read = self._recognize([np.ascontiguousarray(bgr[rects[i][2]:rects[i][3], rects[i][0]:rects[i][1]])
-                                for i in usable])
+        read = self._rec([np.ascontiguousarray(bgr[rects[i][2]:rects[i][3], rects[i][0]:rects[i][1]]) for i in usable])
         out: list[OcrWord | None] = [None] * len(boxes)
-        for i, (text, score, _) in zip(usable, read):
-            if text.strip() and score >= MIN_CONFIDENCE:
-                out[i] = OcrWord(text=text.strip(), confidence=float(score), box=rect_box(rects[i]))
+        for i, line in zip(usable, read):
+            if line.text.strip() and line.confidence >= MIN_CONFIDENCE:
+                out[i] = OcrWord(text=line.text.strip(), confidence=line.confidence, box=rect_box(rects[i]))
         return out
 
     @classmethod
