@@ -4,11 +4,17 @@ One place decides, so that the enhancer and the OCR reader of a command run
 on the same device and a request that cannot be met fails with one clear line
 instead of a CUDA traceback deep inside a model. The choice list is defined
 here once for every command; torch is imported only when a device is resolved,
-so the command line can offer the choices without loading it.
+so the command line can offer the choices without loading it, and where
+the machine surely has no GPU (:func:`no_cuda_here`), ``auto`` is decided
+without it (:func:`device_name`): a command that runs no torch model (an
+ONNX Runtime OCR engine after a classical enhancer) never pays the seconds
+of importing it.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import TYPE_CHECKING
 
 from did_ocr.errors import DidOcrError
@@ -32,6 +38,24 @@ def resolve_device(name: str | torch.device = "auto") -> torch.device:
     if text == "cuda" or text.startswith("cuda:"):
         return _cuda_device(text)
     raise DidOcrError(f"unknown device {str(name)!r}; use one of {', '.join(DEVICE_CHOICES)}")
+
+
+def no_cuda_here() -> bool:
+    """Whether this machine surely has no CUDA GPU, told without importing torch: macOS, or Linux without
+    NVIDIA's driver (no ``/proc/driver/nvidia``, ``/dev/nvidiactl`` or WSL's ``/dev/dxg``), where
+    ``torch.cuda.is_available()`` is False. Elsewhere torch is asked."""
+    if sys.platform == "darwin":
+        return True
+    driver = ("/proc/driver/nvidia/version", "/dev/nvidiactl", "/dev/dxg")
+    return sys.platform.startswith("linux") and not any(os.path.exists(path) for path in driver)
+
+
+def device_name(name: str | torch.device = "auto") -> str:
+    """:func:`resolve_device` as a string ("cpu", "cuda", "cuda:N"); torch is imported only where a GPU may be."""
+    text = str(name).strip().lower()
+    if text == "cpu" or (text == "auto" and no_cuda_here()):
+        return "cpu"
+    return str(resolve_device(text))
 
 
 def _cuda_device(text: str) -> torch.device:

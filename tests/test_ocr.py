@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from did_ocr.device import resolve_device
+from did_ocr.device import device_name, no_cuda_here, resolve_device
 from did_ocr.errors import DidOcrError
 from did_ocr.ocr.consensus import combine
 from did_ocr.ocr import OcrWord, get_ocr, group_lines, join_lines
@@ -102,6 +102,16 @@ def test_resolve_device():
     if not torch.cuda.is_available():
         with pytest.raises(DidOcrError, match="no CUDA device is available"):
             resolve_device("cuda")
+
+
+def test_device_name_agrees_with_torch_and_skips_it_without_a_gpu(monkeypatch):
+    assert device_name("cpu") == "cpu" and device_name("auto") == str(resolve_device("auto"))
+    if no_cuda_here():
+        assert not torch.cuda.is_available()  # the shortcut never hides a GPU torch would use
+    monkeypatch.setattr("did_ocr.device.no_cuda_here", lambda: True)
+    assert device_name("auto") == "cpu"
+    with pytest.raises(DidOcrError, match="unknown device"):
+        device_name("tpu")
 
 
 def test_detection_on_a_capped_copy_gives_boxes_in_full_resolution(engine):

@@ -158,17 +158,18 @@ class RapidOcr(OcrEngine):
     charset = "en"
 
     def __init__(self, device: str = "auto", charset: str = "en", threads: int | None = None) -> None:
-        from did_ocr.device import resolve_device
+        from did_ocr.device import device_name
         from did_ocr.ocr.ppocr import TextDetector, TextRecognizer, open_session
 
         if charset not in CHARSETS:
             raise DidOcrError(f"unknown character set {charset!r}; choose one of {', '.join(CHARSETS)}")
-        self.device = resolve_device(device)
+        #: "cpu", "cuda" or "cuda:N" (a string: deciding it needs no torch on a machine without a GPU)
+        self.device = device_name(device)
         self.models = package_models()
-        cuda, threads = self.device.type == "cuda", threads or _threads()
+        cuda, threads = self.device.startswith("cuda"), threads or _threads()
+        index = int(self.device.partition(":")[2] or 0)
         try:
-            det, rec = (open_session(self.models[task], cuda, threads, self.device.index or 0)
-                        for task in ("Det", "Rec"))
+            det, rec = (open_session(self.models[task], cuda, threads, index) for task in ("Det", "Rec"))
         except ImportError as exc:
             raise DidOcrError(f"ONNX Runtime is not installed ({exc.name}); {INSTALL_HINT}") from None
         self._det = TextDetector(det)

@@ -48,6 +48,6 @@ def describe_engine(name: str) -> dict[str, Any]:
 
 def get_ocr(engine: str = DEFAULT_OCR, device: str = "auto") -> OcrEngine:
     """The process-wide engine ``engine`` for a device (built on first use; ``auto`` and ``cpu`` share one on CPU)."""
-    from did_ocr.device import resolve_device
+    from did_ocr.device import device_name
 
-    return _engine_for(check_engine(engine), str(resolve_device(device)))
+    return _engine_for(check_engine(engine), device_name(device))

@@ -89,7 +89,7 @@ class ReadSettings:
         bench, a server); by default this reading's one. ``enhancers=()``
         checks no enhancer (the caller built it already).
         """
-        from did_ocr.device import resolve_device
+        from did_ocr.device import device_name
         from did_ocr.enhancers.catalog import accepted_options, available_enhancers
         from did_ocr.ocr.registry import check_engine
 
@@ -111,7 +111,7 @@ class ReadSettings:
         _at_least("samples", self.samples, 1)
         _at_least("max side", self.max_side, 0)
         _at_least("threads", self.threads, 1)
-        resolve_device(self.device)
+        device_name(self.device)  # a GPU that is not there is refused here (torch asked only where one may be)
         return self
 
     def build_enhancer(self, name: str | None = None) -> Any:
