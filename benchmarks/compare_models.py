@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from did_ocr.bench.results import load_rows
 from did_ocr.data.levels import order_levels
 from did_ocr.fileio import atomic_write_csv
 
@@ -35,19 +36,21 @@ def sign_test(better: int, worse: int) -> float:
     return min(1.0, 2 * tail)
 
 
-def did_rows(bench: Path) -> pd.DataFrame:
-    """The ``did`` rows of a bench folder (or a per_image.csv), one per (image, engine)."""
-    path = bench / "per_image.csv" if bench.is_dir() else bench
-    rows = pd.read_csv(path, keep_default_na=False, dtype={"image": str, "level": str, "ocr": str})
-    rows = rows[rows.enhancer == "did"]
-    return rows.drop_duplicates(["image", "ocr"]).set_index(["image", "ocr"])
+def did_rows(*benches: Path) -> pd.DataFrame:
+    """The ``did`` rows of bench folders (or per_image.csv files), one per (image, engine)."""
+    paths = [b / "per_image.csv" if b.is_dir() else b for b in benches]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise SystemExit(f"error: no bench rows at {', '.join(missing)}; give a did-ocr bench --out folder")
+    rows = load_rows(paths)
+    return rows[rows.enhancer == "did"].set_index(["image", "ocr"])
 
 
 def compare(base: pd.DataFrame, new: pd.DataFrame) -> list[dict]:
     """Per engine and level (and 'all'): words found by each model on the images both scored."""
     common = base.index.intersection(new.index)
     b, n = base.loc[common], new.loc[common]
-    gain = pd.to_numeric(n.words_found) - pd.to_numeric(b.words_found)
+    gain = n.words_found - b.words_found
     out = []
     for ocr in sorted(set(common.get_level_values("ocr"))):
         on_engine = b.index.get_level_values("ocr") == ocr
@@ -55,9 +58,8 @@ def compare(base: pd.DataFrame, new: pd.DataFrame) -> list[dict]:
             m = on_engine & ((b.level == level).to_numpy() | (level == "all"))
             better, worse = int((gain[m] > 0).sum()), int((gain[m] < 0).sum())
             out.append({"ocr": ocr, "level": level, "images": int(m.sum()),
-                        "words_total": int(pd.to_numeric(b.words_total[m]).sum()),
-                        "base_words": int(pd.to_numeric(b.words_found[m]).sum()),
-                        "new_words": int(pd.to_numeric(n.words_found[m]).sum()),
+                        "words_total": int(b.words_total[m].sum()),
+                        "base_words": int(b.words_found[m].sum()), "new_words": int(n.words_found[m].sum()),
                         "images_better": better, "images_worse": worse,
                         "sign_test_p": round(sign_test(better, worse), 3)})
     return out
@@ -69,8 +71,7 @@ def main() -> None:
     parser.add_argument("new", type=Path, nargs="+", help="bench output(s) of the candidate (concatenated)")
     parser.add_argument("--out", type=Path, default=None, help="also write the rows as CSV")
     args = parser.parse_args()
-    new = pd.concat([did_rows(p) for p in args.new])
-    rows = compare(did_rows(args.base), new[~new.index.duplicated()])
+    rows = compare(did_rows(args.base), did_rows(*args.new))
     print(pd.DataFrame(rows).to_string(index=False))
     if args.out:
         atomic_write_csv(args.out, rows)
