@@ -245,6 +245,7 @@ def speed(args: argparse.Namespace) -> None:
 
     from did_ocr.bench.metrics import word_score
     from did_ocr.capture.colorspace import linear_to_srgb8
+    from did_ocr.ocr.registry import DEFAULT_OCR
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="did-ocr-large-") as tmp:
@@ -264,29 +265,29 @@ def speed(args: argparse.Namespace) -> None:
                 answer = json.loads(done.stdout)[0]
                 truth = " ".join(wd for wd, _ in photo.words)
                 score = word_score(truth, answer.get("text", ""))
-                ocr = _ocr_of(args.read_args.split())
-                rows.append({"size": size, "enhancer": enhancer, "ocr": ocr, "read_args": args.read_args, "seconds": round(seconds, 2),
+                ocr = _option_of(args.read_args.split(), "--ocr") or DEFAULT_OCR
+                backend = _option_of(args.read_args.split(), "--backend") or "auto"
+                rows.append({"size": size, "enhancer": enhancer, "ocr": ocr, "backend": backend,
+                             "read_args": args.read_args, "seconds": round(seconds, 2),
                              "read_s": round(answer["timings"].get("enhance_s", 0) + answer["timings"].get("ocr_s", 0), 2),
                              **{k: round(answer["timings"].get(k, 0), 2) for k in ("load_s", "enhance_s", "ocr_s")},
                              "startup_s": round(seconds - answer["timings"].get("total_s", 0), 2),
                              "peak_rss_mb": round(peak_mb), "words_found": score.found, "words": score.total,
                              "load_1min_before": round(load_before, 2), "load_1min_after": round(os.getloadavg()[0], 2),
                              "omp_threads": os.environ.get("OMP_NUM_THREADS", "default")})
-                rows[-1].update(_startup(ocr, enhancer))
+                rows[-1].update(_startup(ocr, enhancer, backend))
                 print(json.dumps(rows[-1]), flush=True)
     _write(Path(args.out), rows, {}, append=True)
 
 
-def _ocr_of(read_args: list[str]) -> str:
-    """The engine ``did-ocr read`` uses with these arguments (``--ocr X`` or ``--ocr=X``; else the default)."""
-    from did_ocr.ocr.registry import DEFAULT_OCR
-
+def _option_of(read_args: list[str], option: str) -> str | None:
+    """The value of ``option`` in ``did-ocr read`` arguments (``--ocr X`` or ``--ocr=X``; None when not given)."""
     for i, arg in enumerate(read_args):
-        if arg.startswith("--ocr="):
+        if arg.startswith(option + "="):
             return arg.split("=", 1)[1]
-        if arg == "--ocr" and i + 1 < len(read_args):
+        if arg == option and i + 1 < len(read_args):
             return read_args[i + 1]
-    return DEFAULT_OCR
+    return None
 
 
 _STARTUP_PROBE = """
@@ -298,15 +299,16 @@ t1 = time.perf_counter()
 from did_ocr.ocr import get_ocr
 get_ocr(sys.argv[1], "cpu")
 t2 = time.perf_counter()
-ReadSettings(enhancer=sys.argv[2], device="cpu").build_enhancer()
+ReadSettings(enhancer=sys.argv[2], device="cpu", backend=sys.argv[3] if sys.argv[2].startswith("did") else None
+             ).build_enhancer()
 t3 = time.perf_counter()
 print(json.dumps({"import_pipeline_s": t1 - t0, "ocr_import_build_s": t2 - t1, "enhancer_load_s": t3 - t2}))
 """
 
 
-def _startup(ocr: str, enhancer: str) -> dict[str, float]:
+def _startup(ocr: str, enhancer: str, backend: str) -> dict[str, float]:
     """Start-up split in a fresh process: import the pipeline, import and build the OCR engine, load the enhancer."""
-    done = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-c", _STARTUP_PROBE, ocr, enhancer],
+    done = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-c", _STARTUP_PROBE, ocr, enhancer, backend],
                           capture_output=True, text=True, check=True, cwd=ROOT)
     return {k: round(v, 2) for k, v in json.loads(done.stdout.strip().splitlines()[-1]).items()}
 

@@ -21,11 +21,11 @@ def tiny_norm() -> TailNorm:
                     light=ChannelStats((0.6, 0.6, 0.6), (0.2, 0.2, 0.2)))
 
 
-def write_tiny_model(path):
-    """Save a tiny untrained model in the inference checkpoint format; returns the path."""
+def write_tiny_model(path, seed: int = 0):
+    """Save a tiny untrained model (weights drawn with ``seed``) in the inference checkpoint format; returns the path."""
     from did_ocr.model.checkpoint import save_checkpoint
 
-    model = tiny_model()
+    model = tiny_model(seed)
     save_checkpoint(path, {f"ema.{k}": v for k, v in model.state_dict().items()},
                     {"unet": TINY_UNET.to_dict(), "norm": tiny_norm().to_dict(), "step": 0})
     return path

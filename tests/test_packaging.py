@@ -17,6 +17,7 @@ def test_a_built_wheel_holds_the_page_and_the_weights_without_warnings(tmp_path)
     assert "absent from the `packages` configuration" not in done.stdout + done.stderr
     (wheel,) = tmp_path.glob("did_ocr-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"did_ocr/web/static/index.html", "did_ocr/weights/did_s.safetensors", "did_ocr/weights/MODEL_CARD.md",
+    assert {"did_ocr/web/static/index.html", "did_ocr/weights/did_s.safetensors", "did_ocr/weights/did_s.onnx",
+            "did_ocr/weights/MODEL_CARD.md",
             "did_ocr/data/synth/words.txt"} <= names
     assert not any(n.startswith(("tests/", "benchmarks/", "data_prep/")) or "__pycache__" in n for n in names)

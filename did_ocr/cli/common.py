@@ -26,7 +26,7 @@ from typing import Any, Callable, Generic, Iterable, TypeVar
 import click
 
 from did_ocr.device import DEVICE_CHOICES
-from did_ocr.enhancers.base import DEFAULT_MAX_SIDE, DEFAULT_QUALITY, QUALITY_NAMES
+from did_ocr.enhancers.base import BACKENDS, DEFAULT_MAX_SIDE, DEFAULT_QUALITY, QUALITY_NAMES
 from did_ocr.errors import PER_FILE_FAILURES, DidOcrError, empty_folder
 from did_ocr.reading.settings import MIN_DETECT_SIDE, ReadSettings
 
@@ -59,7 +59,7 @@ def enhancer_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def did_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--model, --quality, --max-side: the options of the enhancers that take them (DiD), given to those only."""
+    """--model, --quality, --max-side, --backend: the options of the enhancers that take them (DiD), given to those only."""
     options = [
         click.option("--model", type=click.Path(dir_okay=False), default=DEFAULTS.model,
                      help="A DiD model.safetensors (default: the model shipped in the package)."),
@@ -70,6 +70,9 @@ def did_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--max-side", type=click.IntRange(min=0), default=DEFAULTS.max_side,
                      help=f"DiD works on a copy downscaled to this longer side (0: never downscale; default "
                           f"{DEFAULT_MAX_SIDE})."),
+        click.option("--backend", type=click.Choice(BACKENDS), default=DEFAULTS.backend,
+                     help="How DiD's network runs: onnx (ONNX Runtime, CPU, no torch import; needs the model's "
+                          "export, which the shipped model has), torch, or auto (default: onnx where it can)."),
     ]
     for option in reversed(options):
         func = option(func)

@@ -26,7 +26,9 @@
    follow scale 0.
 
 Beyond the reference code: any image size (scales follow the size), batched
-float32 windows instead of a float64 loop, a fast mode that starts upper
+float32 windows instead of a float64 loop, torch tensors or numpy arrays
+(the same cascade runs a torch denoiser or, without torch, the network on
+ONNX Runtime: :mod:`did_ocr.model.onnx_model`, :mod:`did_ocr.arrays`), a fast mode that starts upper
 scales from the upsampled previous estimate at a moderate noise level (few
 steps), the ablations (single scale, no ILVR, one-step) as settings of the
 same function, and per-window random streams so that a seed gives the same
@@ -35,17 +37,32 @@ image whatever the chunking.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import asdict, dataclass
+from typing import Any, Callable, Protocol
 
-import torch
+import numpy as np
 
+import did_ocr.arrays as arrays
 from did_ocr.diffusion.conditions import PREVIOUS, build_conditions
-from did_ocr.diffusion.sampler import SAMPLERS, ilvr_hook, karras_sigmas, network_evaluations
+from did_ocr.diffusion.sampler import SAMPLERS, ilvr_hook, karras_schedule, network_evaluations
 from did_ocr.diffusion.scales import WINDOW, resize, scale_shapes
 from did_ocr.diffusion.windows import from_windows, pad_to_windows, padded_shape, to_windows
 from did_ocr.model.tail_norm import TailNorm
-from did_ocr.model.precond import EDMPrecond
+
+
+class Denoiser(Protocol):
+    """What the cascade samples with: EDM's D(x; sigma, cond) and the noise range it was trained for.
+
+    :class:`did_ocr.model.precond.EDMPrecond` (torch) and
+    :class:`did_ocr.model.onnx_model.OnnxDenoiser` (numpy in, numpy out) are both one.
+    """
+
+    sigma_min: float
+    sigma_max: float
+
+    def __call__(self, x: Any, sigma: Any, cond: Any) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -84,51 +101,74 @@ class CascadeStats:
     network_evaluations: int = 0  # window-evaluations: windows x evaluations per window
 
 
+def window_seed(seed: int, scale: int, index: int) -> int:
+    """The seed of window ``index`` (row-major) of ``scale`` in a reconstruction seeded with ``seed``."""
+    digest = hashlib.blake2b(f"{seed}/{scale}/{index}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") & 0x7FFF_FFFF_FFFF_FFFF
+
+
 class WindowNoise:
     """Independent standard-normal streams, one per window, seeded by (seed, scale, index).
 
     Drawing for a batch of windows concatenates each window's own draws, so a
     window's noise does not depend on which other windows share its batch.
+    Streams for numpy arrays draw what torch's CPU generator draws
+    (:class:`did_ocr.arrays.TorchCompatibleNormal`), so a seed gives the
+    same noise on either backend.
     """
 
-    def __init__(self, seed: int, scale: int, indices: range, device: torch.device) -> None:
-        self.generators = []
-        for index in indices:
-            digest = hashlib.blake2b(f"{seed}/{scale}/{index}".encode(), digest_size=8).digest()
+    def __init__(self, seed: int, scale: int, indices: range, like: Any) -> None:
+        seeds = [window_seed(seed, scale, index) for index in indices]
+        self.like = like
+        if arrays.is_numpy(like):
+            self.streams: list[Callable[[tuple[int, ...]], Any]] = \
+                [arrays.TorchCompatibleNormal(s).draw for s in seeds]
+            return
+        import torch
+
+        def stream(s: int) -> Callable[[tuple[int, ...]], torch.Tensor]:
             g = torch.Generator(device="cpu")
-            g.manual_seed(int.from_bytes(digest, "little") & 0x7FFF_FFFF_FFFF_FFFF)
-            self.generators.append(g)
-        self.device = device
+            g.manual_seed(s)
+            return lambda shape: torch.randn(shape, generator=g)
 
-    def draw(self, shape: tuple[int, ...], dtype: torch.dtype = torch.float32) -> torch.Tensor:
-        return torch.stack([torch.randn(shape, generator=g) for g in self.generators]).to(self.device, dtype)
+        self.streams = [stream(s) for s in seeds]
+
+    def draw(self, shape: tuple[int, ...]) -> Any:
+        """One draw of ``shape`` per window, stacked: (windows, *shape), ``like``'s kind, dtype and device."""
+        if arrays.is_numpy(self.like):
+            return np.stack([draw(shape) for draw in self.streams]).astype(self.like.dtype, copy=False)
+        import torch
+
+        return torch.stack([draw(shape) for draw in self.streams]).to(self.like.device, self.like.dtype)
 
 
-def _sample_windows(model: EDMPrecond, cond: torch.Tensor, noise: WindowNoise, cfg: CascadeConfig,
-                    upper: bool) -> tuple[torch.Tensor, int]:
+def _sample_windows(model: Denoiser, cond: Any, noise: WindowNoise, cfg: CascadeConfig,
+                    upper: bool) -> tuple[Any, int]:
     """Sample one batch of windows; returns (result, evaluations per window).
 
     ``upper``: the windows belong to an upper scale of the cascade (there is a
     previous estimate to follow: ILVR and the fast start use it).
     """
-    device = cond.device
     shape = (3, cond.shape[-2], cond.shape[-1])
     reference = cond[:, PREVIOUS]
-    draw = lambda: noise.draw(shape, cond.dtype)  # noqa: E731
+    draw = lambda: noise.draw(shape)  # noqa: E731
 
-    def denoise(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+    def denoise(x: Any, sigma: Any) -> Any:
         return model(x, sigma, cond)
 
+    def schedule(sigmas: np.ndarray) -> Any:
+        return arrays.as_like(sigmas, cond)
+
     if cfg.one_step:
-        sigmas = torch.tensor([model.sigma_max, 0.0], device=device, dtype=cond.dtype)
+        sigmas = schedule(np.array([model.sigma_max, 0.0]))
         x = sigmas[0] * draw()
         return SAMPLERS["euler"](denoise, x, sigmas), 1
     if upper and cfg.fast:
-        sigmas = karras_sigmas(cfg.fast_steps, model.sigma_min, cfg.fast_sigma, cfg.rho, device).to(cond.dtype)
+        sigmas = schedule(karras_schedule(cfg.fast_steps, model.sigma_min, cfg.fast_sigma, cfg.rho))
         x = reference + sigmas[0] * draw()
         ilvr_steps = cfg.fast_ilvr_steps
     else:
-        sigmas = karras_sigmas(cfg.steps, model.sigma_min, model.sigma_max, cfg.rho, device).to(cond.dtype)
+        sigmas = schedule(karras_schedule(cfg.steps, model.sigma_min, model.sigma_max, cfg.rho))
         x = sigmas[0] * draw()
         ilvr_steps = cfg.ilvr_steps
     use_ilvr = ilvr_steps > 0 and upper
@@ -136,14 +176,14 @@ def _sample_windows(model: EDMPrecond, cond: torch.Tensor, noise: WindowNoise, c
     return SAMPLERS[cfg.sampler](denoise, x, sigmas, hook=hook), network_evaluations(cfg.sampler, sigmas)
 
 
-def harmonize(estimate: torch.Tensor, base: torch.Tensor) -> torch.Tensor:
+def harmonize(estimate: Any, base: Any) -> Any:
     """Replace the frequencies of ``estimate`` (B, C, H, W) that ``base`` (B, C, h, w) resolves by base's own."""
     size = tuple(estimate.shape[-2:])
     grid = tuple(base.shape[-2:])
     return estimate - resize(resize(estimate, grid), size) + resize(base, size)
 
 
-def follow_parent(estimate: torch.Tensor, parent: torch.Tensor, factor: int) -> torch.Tensor:
+def follow_parent(estimate: Any, parent: Any, factor: int) -> Any:
     """Take the frequencies that a copy of ``estimate`` at 1/``factor`` of its size resolves from
     ``parent`` (the previous scale's estimate, any size): what the windows of this scale drifted
     by over areas of a few windows is replaced by the parent's, the finer detail is kept."""
@@ -151,8 +191,8 @@ def follow_parent(estimate: torch.Tensor, parent: torch.Tensor, factor: int) -> 
     return harmonize(estimate, resize(parent, (max(1, h // factor), max(1, w // factor))))
 
 
-def _sample_scale(model: EDMPrecond, stack: torch.Tensor, scale: int, seed: int, cfg: CascadeConfig,
-                  stats: CascadeStats, upper: bool) -> torch.Tensor:
+def _sample_scale(model: Denoiser, stack: Any, scale: int, seed: int, cfg: CascadeConfig,
+                  stats: CascadeStats, upper: bool) -> Any:
     """Sample every window of a (1, 9, h, w) condition stack; returns the (1, 3, h, w) estimate.
 
     Window ``i`` (row-major in this scale's window grid) draws its noise from
@@ -162,32 +202,42 @@ def _sample_scale(model: EDMPrecond, stack: torch.Tensor, scale: int, seed: int,
     overlap = cfg.overlap if upper else 0
     ph, pw = padded_shape(h, w, WINDOW, overlap)
     windows = to_windows(pad_to_windows(stack, WINDOW, overlap), WINDOW, overlap)
-    out = torch.empty(windows.shape[0], 3, WINDOW, WINDOW, device=stack.device, dtype=stack.dtype)
+    out = []
     for lo in range(0, windows.shape[0], cfg.chunk):
         hi = min(lo + cfg.chunk, windows.shape[0])
-        noise = WindowNoise(seed, scale, range(lo, hi), stack.device)
-        out[lo:hi], evals = _sample_windows(model, windows[lo:hi], noise, cfg, upper)
+        noise = WindowNoise(seed, scale, range(lo, hi), stack)
+        sampled, evals = _sample_windows(model, windows[lo:hi], noise, cfg, upper)
+        out.append(sampled)
         stats.windows += hi - lo
         stats.network_evaluations += (hi - lo) * evals
-    return from_windows(out, 1, ph, pw, WINDOW, overlap)[..., :h, :w]
+    return from_windows(arrays.concat(out, axis=0), 1, ph, pw, WINDOW, overlap)[..., :h, :w]
 
 
-@torch.inference_mode()
-def reconstruct(model: EDMPrecond, norm: TailNorm, dark_linear: torch.Tensor, config: CascadeConfig = CascadeConfig(),
-                seed: int = 0) -> tuple[torch.Tensor, CascadeStats]:
-    """Reconstruct a well-lit linear RGB image (3, H, W) from a dark one (3, H, W)."""
-    return reconstruct_differentiable(model, norm, dark_linear, config, seed)
+def reconstruct(model: Denoiser, norm: TailNorm, dark_linear: Any, config: CascadeConfig = CascadeConfig(),
+                seed: int = 0) -> tuple[Any, CascadeStats]:
+    """Reconstruct a well-lit linear RGB image (3, H, W) from a dark one (3, H, W).
+
+    A torch tensor goes through a torch denoiser (without autograd); a numpy
+    array through a numpy one (:class:`did_ocr.model.onnx_model.OnnxDenoiser`).
+    """
+    if arrays.is_numpy(dark_linear):
+        context: contextlib.AbstractContextManager = contextlib.nullcontext()
+    else:
+        import torch
+
+        context = torch.inference_mode()
+    with context:
+        return reconstruct_differentiable(model, norm, dark_linear, config, seed)
 
 
-def reconstruct_differentiable(model: EDMPrecond, norm: TailNorm, dark_linear: torch.Tensor,
-                               config: CascadeConfig = CascadeConfig(), seed: int = 0) -> tuple[torch.Tensor, CascadeStats]:
-    """:func:`reconstruct` with autograd on: the same cascade, for losses on the reconstruction
+def reconstruct_differentiable(model: Denoiser, norm: TailNorm, dark_linear: Any,
+                               config: CascadeConfig = CascadeConfig(), seed: int = 0) -> tuple[Any, CascadeStats]:
+    """:func:`reconstruct` with autograd on (torch): the same cascade, for losses on the reconstruction
     (:mod:`did_ocr.training.recognition`)."""
-    if dark_linear.dim() != 3 or dark_linear.shape[0] != 3:
+    if dark_linear.ndim != 3 or dark_linear.shape[0] != 3:
         raise ValueError(f"expected a (3, H, W) image, got shape {tuple(dark_linear.shape)}")
     stats = CascadeStats()
-    dtype = torch.float64 if config.dtype == "float64" else torch.float32
-    dark = norm.normalize(dark_linear.unsqueeze(0).to(dtype), "dark")
+    dark = norm.normalize(_as_float(dark_linear[None], config.dtype), "dark")
     h, w = dark.shape[-2:]
     if not config.cascade:
         stack = build_conditions(dark, (h, w))
@@ -205,3 +255,12 @@ def reconstruct_differentiable(model: EDMPrecond, norm: TailNorm, dark_linear: t
             estimate = follow_parent(estimate, previous, config.consistency)
         previous = estimate
     return norm.denormalize(previous, "light")[0], stats
+
+
+def _as_float(x: Any, dtype: str) -> Any:
+    """``x`` in the cascade's float type ("float32" or "float64"), numpy or torch."""
+    if arrays.is_numpy(x):
+        return x.astype(np.dtype(dtype), copy=False)
+    import torch
+
+    return x.to(getattr(torch, dtype))

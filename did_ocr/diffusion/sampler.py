@@ -10,27 +10,31 @@ full run), ``sigmas`` a decreasing schedule ending in 0. A ``hook(i, x,
 sigma)`` runs after step ``i`` and may replace the sample: that is how ILVR
 plugs in. No state, no randomness inside: what is random (the initial noise,
 ILVR's noise) is passed in, which is what makes per-window seeding and batch
-invariance possible.
+invariance possible. The samplers are plain arithmetic on what they are
+given: torch tensors, or numpy arrays on the torch-free path.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-import torch
+import numpy as np
 
-Denoiser = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-StepHook = Callable[[int, torch.Tensor, torch.Tensor], torch.Tensor]
+if TYPE_CHECKING:
+    import torch
+
+Array = Any  # a torch tensor or a numpy array
+Denoiser = Callable[[Array, Array], Array]
+StepHook = Callable[[int, Array, Array], Array]
 
 
 class Sampler(Protocol):
-    def __call__(self, denoise: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *,
-                 hook: StepHook | None = None) -> torch.Tensor: ...
+    def __call__(self, denoise: Denoiser, x: Array, sigmas: Array, *,
+                 hook: StepHook | None = None) -> Array: ...
 
 
-def karras_sigmas(steps: int, sigma_min: float, sigma_max: float, rho: float = 7.0,
-                  device: torch.device | str = "cpu") -> torch.Tensor:
-    """EDM's schedule (Karras et al. 2022, eq. 5): ``steps`` noise levels plus a final 0.
+def karras_schedule(steps: int, sigma_min: float, sigma_max: float, rho: float = 7.0) -> np.ndarray:
+    """EDM's schedule (Karras et al. 2022, eq. 5): ``steps`` noise levels plus a final 0 (float32 values).
 
     ``sigma_min`` and ``sigma_max`` are the model's (:class:`did_ocr.model.precond.EDMPrecond`
     holds them); ``rho`` is a sampling choice.
@@ -38,15 +42,22 @@ def karras_sigmas(steps: int, sigma_min: float, sigma_max: float, rho: float = 7
     if steps < 1:
         raise ValueError("steps must be >= 1")
     if steps == 1:
-        return torch.tensor([sigma_max, 0.0], device=device)
-    i = torch.arange(steps, dtype=torch.float64)
+        return np.array([sigma_max, 0.0], dtype=np.float32)
+    i = np.arange(steps, dtype=np.float64)
     inv = 1.0 / rho
     sig = (sigma_max ** inv + i / (steps - 1) * (sigma_min ** inv - sigma_max ** inv)) ** rho
-    return torch.cat([sig, torch.zeros(1, dtype=torch.float64)]).to(device=device, dtype=torch.float32)
+    return np.concatenate([sig, [0.0]]).astype(np.float32)
 
 
-def heun_sample(denoise: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *,
-                hook: StepHook | None = None) -> torch.Tensor:
+def karras_sigmas(steps: int, sigma_min: float, sigma_max: float, rho: float = 7.0,
+                  device: torch.device | str = "cpu") -> torch.Tensor:
+    """:func:`karras_schedule` as a float32 torch tensor on ``device``."""
+    import torch
+
+    return torch.as_tensor(karras_schedule(steps, sigma_min, sigma_max, rho), device=device)
+
+
+def heun_sample(denoise: Denoiser, x: Array, sigmas: Array, *, hook: StepHook | None = None) -> Array:
     """EDM's deterministic 2nd-order Heun sampler (Algorithm 1): 2N-1 evaluations for N steps."""
     for i in range(len(sigmas) - 1):
         s, s_next = sigmas[i], sigmas[i + 1]
@@ -60,8 +71,7 @@ def heun_sample(denoise: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *,
     return x
 
 
-def euler_sample(denoise: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *,
-                 hook: StepHook | None = None) -> torch.Tensor:
+def euler_sample(denoise: Denoiser, x: Array, sigmas: Array, *, hook: StepHook | None = None) -> Array:
     """1st-order Euler: one evaluation per step; with ``[sigma, 0]`` it is a single denoise."""
     for i in range(len(sigmas) - 1):
         s, s_next = sigmas[i], sigmas[i + 1]
@@ -75,7 +85,7 @@ def euler_sample(denoise: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *,
 SAMPLERS: dict[str, Sampler] = {"heun": heun_sample, "euler": euler_sample}
 
 
-def network_evaluations(sampler: str, sigmas: torch.Tensor) -> int:
+def network_evaluations(sampler: str, sigmas: Array) -> int:
     """How many denoiser calls a sampler makes on a schedule (per window)."""
     steps = len(sigmas) - 1
     if sampler == "euler":
@@ -83,7 +93,7 @@ def network_evaluations(sampler: str, sigmas: torch.Tensor) -> int:
     return steps + int((sigmas[1:] > 0).sum())
 
 
-def low_pass(x: torch.Tensor, factor: int = 2) -> torch.Tensor:
+def low_pass(x: Array, factor: int = 2) -> Array:
     """ILVR's low-pass filter: downsample by ``factor`` (antialiased) and back up."""
     from did_ocr.diffusion.scales import resize
 
@@ -92,7 +102,7 @@ def low_pass(x: torch.Tensor, factor: int = 2) -> torch.Tensor:
     return resize(small, (h, w))
 
 
-def ilvr_hook(reference: torch.Tensor, noise: Callable[[int], torch.Tensor], steps: int,
+def ilvr_hook(reference: Array, noise: Callable[[int], Array], steps: int,
               factor: int = 2) -> StepHook:
     """Iterative latent variable refinement (Choi et al. 2021) as a step hook.
 
@@ -102,7 +112,7 @@ def ilvr_hook(reference: torch.Tensor, noise: Callable[[int], torch.Tensor], ste
     standard normal noise for step ``i`` (seeded by the caller).
     """
 
-    def hook(i: int, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+    def hook(i: int, x: Array, sigma: Array) -> Array:
         if i >= steps:
             return x
         return x - low_pass(x, factor) + low_pass(reference + sigma * noise(i), factor)

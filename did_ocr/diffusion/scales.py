@@ -12,9 +12,9 @@ so 256 -> scales 1..3 at 64, 128, 256, exactly as in training).
 from __future__ import annotations
 
 import math
+from typing import Any
 
-import torch
-from torch.nn import functional as F
+import did_ocr.arrays as arrays
 
 WINDOW = 32  # the network's window side
 
@@ -35,8 +35,13 @@ def training_side(scale: int) -> int:
     return WINDOW * 2 ** scale
 
 
-def resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """D and U of the paper: antialiased bilinear down, bilinear up; (B, C, H, W)."""
+def resize(x: Any, size: tuple[int, int]) -> Any:
+    """D and U of the paper: antialiased bilinear down, bilinear up; (B, C, H, W), a torch tensor
+    or a numpy array (:func:`did_ocr.arrays.resize`, the same weights)."""
     if tuple(x.shape[-2:]) == tuple(size):
         return x
+    if arrays.is_numpy(x):
+        return arrays.resize(x, tuple(size))
+    from torch.nn import functional as F
+
     return F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=True)

@@ -11,17 +11,24 @@ step in the stitched image. ``overlap=0`` gives the reference's tiling.
 Images are padded (reflection, or replication where the image is too small
 to reflect) so that the windows fit exactly, and the padding is removed
 after stitching.
+
+The tiling functions take torch tensors or numpy arrays (the torch-free
+inference path, :mod:`did_ocr.arrays`) and return the same kind;
+the seam measures are torch's.
 """
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
-import torch
-from torch.nn import functional as F
+import numpy as np
 
+import did_ocr.arrays as arrays
 from did_ocr.diffusion.scales import WINDOW
-from did_ocr.imaging.blur import gaussian_blur
+
+if TYPE_CHECKING:
+    import torch
 
 
 def _stride(window: int, overlap: int) -> int:
@@ -55,38 +62,50 @@ def window_edges(length: int, window: int = WINDOW, overlap: int = 0) -> list[in
     return sorted(e for e in edges if 0 < e < length)
 
 
-def pad_to_windows(x: torch.Tensor, window: int = WINDOW, overlap: int = 0) -> torch.Tensor:
+def pad_to_windows(x: Any, window: int = WINDOW, overlap: int = 0) -> Any:
     """Pad (B, C, H, W) on the bottom/right so that the windows tile it exactly."""
     h, w = x.shape[-2:]
     ph, pw = padded_shape(h, w, window, overlap)
     if (ph, pw) == (h, w):
         return x
     mode = "reflect" if ph - h < h and pw - w < w else "replicate"
+    if arrays.is_numpy(x):
+        return arrays.pad(x, ph - h, pw - w, mode)
+    from torch.nn import functional as F
+
     return F.pad(x, (0, pw - w, 0, ph - h), mode=mode)
 
 
-def to_windows(x: torch.Tensor, window: int = WINDOW, overlap: int = 0) -> torch.Tensor:
+def to_windows(x: Any, window: int = WINDOW, overlap: int = 0) -> Any:
     """(B, C, H, W), already padded -> (B * nh * nw, C, window, window), row-major."""
+    if arrays.is_numpy(x):
+        return arrays.to_windows(x, window, _stride(window, overlap))
+    from torch.nn import functional as F
+
     b, c = x.shape[:2]
     cols = F.unfold(x, window, stride=_stride(window, overlap))  # (B, C * window^2, L)
     n = cols.shape[-1]
     return cols.view(b, c, window, window, n).permute(0, 4, 1, 2, 3).reshape(b * n, c, window, window)
 
 
-def blend_ramp(window: int = WINDOW, overlap: int = 0, device: torch.device | str = "cpu",
-               dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """(window, window) weights: 1 inside, linear ramps over ``overlap`` pixels at each edge."""
-    if overlap == 0:
-        return torch.ones(window, window, device=device, dtype=dtype)
-    i = torch.arange(window, device=device, dtype=dtype) + 0.5
-    ramp = torch.minimum(torch.clamp(i / overlap, max=1.0), torch.clamp((window - i) / overlap, max=1.0))
-    return ramp[:, None] * ramp[None, :]
+def blend_ramp(window: int = WINDOW, overlap: int = 0, device: Any = "cpu", dtype: Any = None) -> torch.Tensor:
+    """(window, window) weights as a torch tensor: 1 inside, linear ramps over ``overlap`` pixels at each edge
+    (:func:`did_ocr.arrays.blend_ramp`)."""
+    import torch
+
+    dtype = dtype or torch.float32
+    ramp = arrays.blend_ramp(window, overlap, np.float64 if dtype == torch.float64 else np.float32)
+    return torch.as_tensor(ramp, device=device, dtype=dtype)
 
 
-def from_windows(windows: torch.Tensor, batch: int, h: int, w: int, window: int = WINDOW,
-                 overlap: int = 0) -> torch.Tensor:
+def from_windows(windows: Any, batch: int, h: int, w: int, window: int = WINDOW, overlap: int = 0) -> Any:
     """Inverse of :func:`to_windows` for a padded (h, w): overlapping parts are cross-faded."""
     stride = _stride(window, overlap)
+    if arrays.is_numpy(windows):
+        return arrays.from_windows(windows, batch, h, w, window, stride,
+                                   arrays.blend_ramp(window, overlap, windows.dtype))
+    from torch.nn import functional as F
+
     c = windows.shape[1]
     weight = blend_ramp(window, overlap, windows.device, windows.dtype)
     n = windows.shape[0] // batch
@@ -102,6 +121,8 @@ def seam_ratio(image: torch.Tensor, window: int = WINDOW, overlap: int = 0) -> f
     """How visible the window layout is in a (C, H, W) image: the mean absolute step across the
     window edges (:func:`window_edges`) divided by the mean absolute step between all other
     neighbouring pixels. About 1 for a photo; clearly above 1 where windows leave seams."""
+    import torch
+
     dx = (image[..., :, 1:] - image[..., :, :-1]).abs().mean(dim=(0, 1))  # step between columns x-1 and x
     dy = (image[..., 1:, :] - image[..., :-1, :]).abs().mean(dim=(0, 2))
     on, off = [], []
@@ -123,6 +144,10 @@ def blotch_ratio(image: torch.Tensor, reference: torch.Tensor, fine: float = 4.0
     Window drift that cross-fades hide from :func:`seam_ratio` (no step at any edge) still shows
     as soft colour blotches in skies and walls; this measures them. About 1 for the clean photo.
     """
+    import torch
+
+    from did_ocr.imaging.blur import gaussian_blur
+
     def blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
         return gaussian_blur(x[None], sigma)[0]
 

@@ -31,6 +31,9 @@ DEFAULT_ENHANCER = "did"
 # The default is the one that read the most words on the benchmark (README, Results); it is also the cheapest.
 QUALITY_NAMES = ("onestep", "fast", "full")
 DEFAULT_QUALITY = "onestep"
+# How DiD's network runs (did_ocr.enhancers.did): auto is ONNX Runtime on a CPU where the model has an up-to-date
+# export beside it (the shipped one has), with no torch import; torch everywhere else (CUDA, models without export).
+BACKENDS = ("auto", "onnx", "torch")
 # DiD works on a copy whose longer side is at most this many pixels (its cost grows with the pixel count);
 # the pipeline re-reads small words from full-resolution reconstructions of their regions (reading/refine.py).
 DEFAULT_MAX_SIDE = 1024

@@ -25,7 +25,7 @@ __all__ = ["DEFAULT_ENHANCER", "DEFAULT_QUALITY", "QUALITY_NAMES", "accepted_opt
            "build_enhancer", "register"]
 
 #: what the DiD factories (did_ocr.enhancers.did) take; the ablations fix their sampling quality
-DID_OPTIONS = ("device", "model", "quality", "max_side")
+DID_OPTIONS = ("device", "model", "quality", "max_side", "backend")
 ABLATION_OPTIONS = tuple(k for k in DID_OPTIONS if k != "quality")
 
 

@@ -11,24 +11,35 @@ only in how it is sampled:
 Large photos are downscaled so that the longer side is at most ``max_side``
 before sampling (the cost grows with the pixel count) and the result is
 scaled back to the input size, so every enhancer keeps the image's shape.
+
+Backends: on a CPU, the network runs on ONNX Runtime and the cascade on
+numpy (``onnx``; :mod:`did_ocr.model.onnx_model`) where the model has an
+export beside it, as the shipped one does: the same reconstruction as torch's
+to float rounding, without importing torch. ``torch`` runs everything else:
+CUDA, the float64 reference arithmetic, models without an export. ``auto``
+picks ``onnx`` where it can.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from did_ocr.capture.colorspace import linear_to_srgb
 from did_ocr.diffusion.cascade import CascadeConfig, reconstruct
 from did_ocr.diffusion.conditions import check_network_channels
-from did_ocr.enhancers.base import DEFAULT_MAX_SIDE, DEFAULT_QUALITY, Enhancer
-from did_ocr.device import resolve_device
+from did_ocr.enhancers.base import BACKENDS, DEFAULT_MAX_SIDE, DEFAULT_QUALITY, Enhancer
+from did_ocr.device import device_name
 from did_ocr.errors import DidOcrError, InputError
-from did_ocr.model.checkpoint import LoadedModel, load_model
+from did_ocr.model.onnx_model import OnnxModel, load_onnx_model
+
+if TYPE_CHECKING:
+
+    from did_ocr.model.checkpoint import LoadedModel
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 DEFAULT_MODEL = WEIGHTS_DIR / "did_s.safetensors"
@@ -40,6 +51,8 @@ QUALITIES: dict[str, CascadeConfig] = {"onestep": CascadeConfig(one_step=True), 
 
 @functools.lru_cache(maxsize=4)
 def _cached_model(path: str, device: str) -> LoadedModel:
+    from did_ocr.model.checkpoint import load_model
+
     loaded = load_model(path, device=device)
     try:
         check_network_channels(loaded.model.net.config.in_channels)
@@ -48,14 +61,38 @@ def _cached_model(path: str, device: str) -> LoadedModel:
     return loaded
 
 
+@functools.lru_cache(maxsize=4)
+def _cached_onnx(path: str) -> OnnxModel | None:
+    return load_onnx_model(path)
+
+
+def _load(path: Path, device: str, backend: str, config: CascadeConfig) -> LoadedModel | OnnxModel:
+    """The model on the backend ``backend`` asks for (``auto``: ONNX Runtime where it can run it)."""
+    if backend not in BACKENDS:
+        raise DidOcrError(f"unknown DiD backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    onnx_possible = device == "cpu" and config.dtype == "float32"
+    if backend == "onnx" and not onnx_possible:
+        raise DidOcrError("the onnx backend runs DiD on the CPU in float32 only; use --device cpu or the torch backend")
+    if backend != "torch" and onnx_possible:
+        exported = _cached_onnx(str(path))
+        if exported is not None:
+            return exported
+        if backend == "onnx":
+            raise DidOcrError(f"{path}: no up-to-date ONNX export beside this model; write one with "
+                              f"`python -m did_ocr.model.onnx_model {path}` or use the torch backend")
+    return _cached_model(str(path), device)
+
+
 class DidEnhancer(Enhancer):
     """Diffusion-in-the-Dark reconstruction with a trained denoiser."""
 
     stochastic = True
 
     def __init__(self, name: str = "did", model: str | Path | None = None, device: str = "auto",
-                 quality: str = DEFAULT_QUALITY, max_side: int = DEFAULT_MAX_SIDE, **sampling: Any) -> None:
-        """``sampling``: :class:`CascadeConfig` fields that replace the quality's (how the ablations differ)."""
+                 quality: str = DEFAULT_QUALITY, max_side: int = DEFAULT_MAX_SIDE, backend: str = "auto",
+                 **sampling: Any) -> None:
+        """``sampling``: :class:`CascadeConfig` fields that replace the quality's (how the ablations differ);
+        ``backend``: one of :data:`BACKENDS`."""
         if quality not in QUALITIES:
             raise DidOcrError(f"unknown quality {quality!r}; choose one of {', '.join(QUALITIES)}")
         fields = QUALITIES[quality].to_dict()
@@ -63,18 +100,19 @@ class DidEnhancer(Enhancer):
         if unknown:
             raise TypeError(f"DidEnhancer: {unknown[0]!r} is not a sampling setting; choose from {', '.join(fields)}")
         self.name = name
-        self.device = resolve_device(device)
+        self.device = device_name(device)
         path = Path(model) if model else DEFAULT_MODEL
         if not path.is_file():
             raise DidOcrError(f"DiD model not found at {path}; pass --model PATH to a model.safetensors from `did-ocr train`")
-        self.loaded = _cached_model(str(path), str(self.device))
         self.config = CascadeConfig(**{**fields, **sampling})
+        self.loaded = _load(path, self.device, backend, self.config)
+        self.backend = "onnx" if isinstance(self.loaded, OnnxModel) else "torch"
         self.quality = quality
         self.max_side = max_side
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "model": str(self.loaded.path), "model_step": self.loaded.meta.get("step"),
-                "quality": self.quality, "max_side": self.max_side, "cascade": self.config.to_dict(),
+                "quality": self.quality, "max_side": self.max_side, "backend": self.backend, "cascade": self.config.to_dict(),
                 "schedule": self.loaded.model.schedule()}
 
     def working_scale(self, shape: tuple[int, ...]) -> float:
@@ -85,11 +123,17 @@ class DidEnhancer(Enhancer):
         if min(h, w) < MIN_SIDE:
             raise InputError(f"image of {w}x{h} pixels is too small for DiD (at least {MIN_SIDE}x{MIN_SIDE}); "
                              "use a larger crop or --enhancer gain")
-        work = _cap_side(linear_rgb, self.max_side)
-        dark = torch.from_numpy(np.ascontiguousarray(work, dtype=np.float32)).permute(2, 0, 1).to(self.device)
-        with _autocast(self.device):
+        dark = np.ascontiguousarray(_cap_side(linear_rgb, self.max_side).transpose(2, 0, 1), dtype=np.float32)
+        if self.backend == "onnx":
             out, _ = reconstruct(self.loaded.model, self.loaded.norm, dark, self.config, seed=seed)
-        result = out.float().permute(1, 2, 0).cpu().numpy()
+            result = out.transpose(1, 2, 0)
+        else:
+            import torch
+
+            with _autocast(self.device):
+                out, _ = reconstruct(self.loaded.model, self.loaded.norm, torch.from_numpy(dark).to(self.device),
+                                     self.config, seed=seed)
+            result = out.float().permute(1, 2, 0).cpu().numpy()
         if result.shape[:2] != (h, w):
             import cv2
 
@@ -107,12 +151,12 @@ def _cap_side(img: np.ndarray, max_side: int) -> np.ndarray:
     return cv2.resize(img, (max(MIN_SIDE, round(w * f)), max(MIN_SIDE, round(h * f))), interpolation=cv2.INTER_AREA)
 
 
-def _autocast(device: torch.device):
+def _autocast(device: str) -> contextlib.AbstractContextManager:
     """bf16/fp16 autocast on CUDA (faster, same results within noise); plain float32 on CPU."""
-    import contextlib
-
-    if device.type != "cuda":
+    if not device.startswith("cuda"):
         return contextlib.nullcontext()
+    import torch
+
     dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     return torch.autocast("cuda", dtype=dtype)
 

@@ -11,14 +11,21 @@ Per channel c (DiD, Nguyen et al. 2024, section 3):
 the dark inputs and the well-lit targets, and stored in the checkpoint so a
 model carries its own normalization (the reference code hard-codes them per
 dataset). ``enabled=False`` gives the ablation: plain scaling to [-1, 1].
+Normalizing takes torch tensors or numpy arrays (the torch-free inference
+path); fitting is training's and uses torch.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-import torch
+import numpy as np
+
+import did_ocr.arrays as arrays
+
+if TYPE_CHECKING:
+    import torch
 
 ROOT = 4.0
 
@@ -30,11 +37,10 @@ class ChannelStats:
     mean: tuple[float, float, float]
     std: tuple[float, float, float]
 
-    def tensors(self, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        shape = (1, 3, 1, 1) if like.dim() == 4 else (3, 1, 1)
-        mean = torch.tensor(self.mean, dtype=like.dtype, device=like.device).view(shape)
-        std = torch.tensor(self.std, dtype=like.dtype, device=like.device).view(shape)
-        return mean, std
+    def tensors(self, like: Any) -> tuple[Any, Any]:
+        """Mean and std shaped to broadcast over ``like`` ((B,) 3, H, W), of its kind, dtype and device."""
+        shape = (1, 3, 1, 1) if like.ndim == 4 else (3, 1, 1)
+        return (arrays.as_like(np.reshape(self.mean, shape), like), arrays.as_like(np.reshape(self.std, shape), like))
 
 
 @dataclass(frozen=True)
@@ -45,19 +51,19 @@ class TailNorm:
     light: ChannelStats
     enabled: bool = True
 
-    def normalize(self, linear: torch.Tensor, which: str) -> torch.Tensor:
+    def normalize(self, linear: Any, which: str) -> Any:
         """Linear RGB (..., 3, H, W) in [0, 1] -> model space. ``which`` is "dark" or "light"."""
         if not self.enabled:
             return linear * 2.0 - 1.0
         mean, std = self._stats(which).tensors(linear)
-        return (linear.clamp(min=0.0) ** (1.0 / ROOT) - mean) / std / 2.0
+        return (_clip(linear, 0.0) ** (1.0 / ROOT) - mean) / std / 2.0
 
-    def denormalize(self, y: torch.Tensor, which: str = "light") -> torch.Tensor:
+    def denormalize(self, y: Any, which: str = "light") -> Any:
         """Model space -> linear RGB in [0, 1]."""
         if not self.enabled:
-            return ((y + 1.0) / 2.0).clamp(0.0, 1.0)
+            return _clip((y + 1.0) / 2.0, 0.0, 1.0)
         mean, std = self._stats(which).tensors(y)
-        return (2.0 * std * y + mean).clamp(min=0.0).pow(ROOT).clamp(0.0, 1.0)
+        return _clip(_clip(2.0 * std * y + mean, 0.0) ** ROOT, 0.0, 1.0)
 
     def _stats(self, which: str) -> ChannelStats:
         if which not in ("dark", "light"):
@@ -80,8 +86,17 @@ class TailNorm:
         return cls(dark=stats("dark"), light=stats("light"), enabled=bool(d.get("enabled", True)))
 
 
+def _clip(x: Any, lo: float, hi: float | None = None) -> Any:
+    """``clamp(x, lo, hi)`` for a torch tensor or a numpy array."""
+    if arrays.is_numpy(x):
+        return np.clip(x, lo, hi)
+    return x.clamp(min=lo, max=hi)
+
+
 def fit_channel_stats(images: Iterable[torch.Tensor], eps: float = 1e-4) -> ChannelStats:
     """Per-channel mean/std of x ** (1/4) over images of shape (3, H, W) or (B, 3, H, W)."""
+    import torch
+
     total = torch.zeros(3, dtype=torch.float64)
     total_sq = torch.zeros(3, dtype=torch.float64)
     count = 0

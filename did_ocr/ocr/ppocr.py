@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -52,23 +50,6 @@ REC_BATCH = 6
 UPRIGHT_RATIO = 1.5
 #: letters of a word read more than this many time steps apart do not tell the letter pitch (a gap, not a letter)
 MAX_LETTER_STEPS = 5
-
-
-def open_session(path: Path, cuda: bool, threads: int, device_id: int = 0) -> Any:
-    """An ONNX Runtime session: ``threads`` intra-op threads, one inter-op, CUDA first when asked and present, quiet."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.log_severity_level = 3  # errors only
-    options.enable_cpu_mem_arena = False  # an arena keeps every image size's peak allocation
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    if 1 <= threads <= (os.cpu_count() or 1):
-        options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    providers: list[Any] = ["CPUExecutionProvider"]
-    if cuda and ort.get_device() == "GPU" and "CUDAExecutionProvider" in ort.get_available_providers():
-        providers.insert(0, ("CUDAExecutionProvider", {"device_id": device_id}))
-    return ort.InferenceSession(str(path), sess_options=options, providers=providers)
 
 
 def _run(session: Any, batch: np.ndarray) -> np.ndarray:

@@ -37,7 +37,6 @@ validation sets (docs, "Which OCR engine"):
 from __future__ import annotations
 
 import importlib.util
-import os
 import string
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,14 +105,6 @@ def package_models() -> dict[str, Path]:
     return found
 
 
-def _threads() -> int:
-    """Threads for ONNX Runtime: ``OMP_NUM_THREADS`` when set (tests, shared machines), else every core."""
-    try:
-        return max(1, int(os.environ.get("OMP_NUM_THREADS", "")))
-    except ValueError:
-        return os.cpu_count() or 1
-
-
 def detector_scale(height: int, width: int, detect_side: int) -> float:
     """Scale of the copy the detector sees: short side up to :data:`DETECT_SHORT_SIDE`, long side at most ``detect_side``."""
     scale = min(MAX_UPSCALE, max(1.0, DETECT_SHORT_SIDE / max(1, min(height, width))))
@@ -159,14 +150,15 @@ class RapidOcr(OcrEngine):
 
     def __init__(self, device: str = "auto", charset: str = "en", threads: int | None = None) -> None:
         from did_ocr.device import device_name
-        from did_ocr.ocr.ppocr import TextDetector, TextRecognizer, open_session
+        from did_ocr.ocr.ppocr import TextDetector, TextRecognizer
+        from did_ocr.onnxrt import default_threads, open_session
 
         if charset not in CHARSETS:
             raise DidOcrError(f"unknown character set {charset!r}; choose one of {', '.join(CHARSETS)}")
         #: "cpu", "cuda" or "cuda:N" (a string: deciding it needs no torch on a machine without a GPU)
         self.device = device_name(device)
         self.models = package_models()
-        cuda, threads = self.device.startswith("cuda"), threads or _threads()
+        cuda, threads = self.device.startswith("cuda"), threads or default_threads()
         index = int(self.device.partition(":")[2] or 0)
         try:
             det, rec = (open_session(self.models[task], cuda, threads, index) for task in ("Det", "Rec"))

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping, Sequence
 
-from did_ocr.enhancers.base import DEFAULT_ENHANCER, QUALITY_NAMES
+from did_ocr.enhancers.base import BACKENDS, DEFAULT_ENHANCER, QUALITY_NAMES
 from did_ocr.enhancers.catalog import DID_OPTIONS
 from did_ocr.errors import DidOcrError
 from did_ocr.ocr.engine import DEFAULT_DETECT_SIDE
@@ -47,6 +47,8 @@ class ReadSettings:
     quality: str | None = None
     #: DiD works on a copy whose longer side is at most this (0: never reduce; None: the enhancer's own)
     max_side: int | None = None
+    #: how DiD's network runs, one of BACKENDS (None: auto, ONNX Runtime on a CPU where it can, else torch)
+    backend: str | None = None
     #: OCR engine (did_ocr.ocr.ENGINES)
     ocr: str = DEFAULT_OCR
     #: longer side of the copy the text detector sees (the recognizer reads the full-resolution image)
@@ -107,6 +109,8 @@ class ReadSettings:
                               f"leave {'it' if len(misplaced) == 1 else 'them'} out or choose one of those")
         if self.quality is not None and self.quality not in QUALITY_NAMES:
             raise DidOcrError(f"unknown quality {self.quality!r}; choose one of {', '.join(QUALITY_NAMES)}")
+        if self.backend is not None and self.backend not in BACKENDS:
+            raise DidOcrError(f"unknown DiD backend {self.backend!r}; choose one of {', '.join(BACKENDS)}")
         _at_least("detect side", self.detect_side, MIN_DETECT_SIDE, f" (default {DEFAULT_DETECT_SIDE})")
         _at_least("samples", self.samples, 1)
         _at_least("max side", self.max_side, 0)
@@ -145,9 +149,11 @@ def limit_threads(threads: int | None) -> None:
 
     if threads is None:
         return
-    os.environ["OMP_NUM_THREADS"] = str(threads)
-    import cv2
-    import torch
+    import sys
 
-    torch.set_num_threads(threads)
+    os.environ["OMP_NUM_THREADS"] = str(threads)  # torch imported later reads it, as ONNX Runtime sessions do
+    import cv2
+
     cv2.setNumThreads(threads)
+    if "torch" in sys.modules:  # never imported for this: a read on ONNX Runtime runs without torch
+        sys.modules["torch"].set_num_threads(threads)
