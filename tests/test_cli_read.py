@@ -129,6 +129,14 @@ def test_a_missing_model_is_one_line(tmp_path):
     assert missing.stderr.count("\n") == 1 and "Traceback" not in missing.output
 
 
+def test_the_onnx_backend_without_an_export_is_one_line(tmp_path, tiny_model_path):
+    good = write_dark_capture(tmp_path / "good.png")
+    result = run("enhance", good, "-o", tmp_path / "o", "--model", tiny_model_path, "--backend", "onnx")
+    assert result.exit_code == 2 and "no up-to-date ONNX export" in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+    assert run("enhance", good, "-o", tmp_path / "o", "--model", tiny_model_path, "--backend", "torch").exit_code == 0
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 def test_cuda_without_a_gpu_is_one_line(tmp_path):
     good = write_dark_capture(tmp_path / "good.png")

@@ -26,13 +26,14 @@
    follow scale 0.
 
 Beyond the reference code: any image size (scales follow the size), batched
-float32 windows instead of a float64 loop, torch tensors or numpy arrays
-(the same cascade runs a torch denoiser or, without torch, the network on
-ONNX Runtime: :mod:`did_ocr.model.onnx_model`, :mod:`did_ocr.arrays`), a fast mode that starts upper
+float32 windows instead of a float64 loop, a fast mode that starts upper
 scales from the upsampled previous estimate at a moderate noise level (few
 steps), the ablations (single scale, no ILVR, one-step) as settings of the
 same function, and per-window random streams so that a seed gives the same
-image whatever the chunking.
+image whatever the chunking. The same cascade runs on torch tensors with a
+torch denoiser, or on numpy arrays with the network on ONNX Runtime and no
+torch at all (:mod:`did_ocr.model.onnx_model`, :mod:`did_ocr.arrays`): the
+same image for the same seed, to float rounding.
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ def _sample_windows(model: Denoiser, cond: Any, noise: WindowNoise, cfg: Cascade
     def denoise(x: Any, sigma: Any) -> Any:
         return model(x, sigma, cond)
 
-    def schedule(sigmas: np.ndarray) -> Any:
+    def schedule(sigmas: np.ndarray) -> Any:  # noise levels as cond's kind of array
         return arrays.as_like(sigmas, cond)
 
     if cfg.one_step:

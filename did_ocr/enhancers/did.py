@@ -38,7 +38,6 @@ from did_ocr.errors import DidOcrError, InputError
 from did_ocr.model.onnx_model import OnnxModel, load_onnx_model
 
 if TYPE_CHECKING:
-
     from did_ocr.model.checkpoint import LoadedModel
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
@@ -112,8 +111,8 @@ class DidEnhancer(Enhancer):
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "model": str(self.loaded.path), "model_step": self.loaded.meta.get("step"),
-                "quality": self.quality, "max_side": self.max_side, "backend": self.backend, "cascade": self.config.to_dict(),
-                "schedule": self.loaded.model.schedule()}
+                "quality": self.quality, "max_side": self.max_side, "backend": self.backend,
+                "cascade": self.config.to_dict(), "schedule": self.loaded.model.schedule()}
 
     def working_scale(self, shape: tuple[int, ...]) -> float:
         return self.max_side / max(shape[:2]) if 0 < self.max_side < max(shape[:2]) else 1.0

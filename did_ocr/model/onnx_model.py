@@ -55,7 +55,8 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
 
 
 class OnnxDenoiser:
-    """EDM's D(x; sigma, cond) of an exported checkpoint, on numpy arrays (:class:`did_ocr.diffusion.cascade.Denoiser`)."""
+    """EDM's D(x; sigma, cond) of an exported checkpoint, on numpy arrays
+    (a :class:`did_ocr.diffusion.cascade.Denoiser`)."""
 
     def __init__(self, session: Any, schedule: dict[str, float]) -> None:
         self.session = session
@@ -155,7 +156,8 @@ def export_onnx(model_path: str | os.PathLike[str], out: str | os.PathLike[str] 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m did_ocr.model.onnx_model MODEL.safetensors [OUT.onnx]``: export a checkpoint for the torch-free path."""
+    """``python -m did_ocr.model.onnx_model MODEL.safetensors [OUT.onnx]``: export a checkpoint for the
+    torch-free path."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) not in (1, 2):
         print("usage: python -m did_ocr.model.onnx_model MODEL.safetensors [OUT.onnx]", file=sys.stderr)
@@ -164,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
         out = export_onnx(args[0], args[1] if len(args) == 2 else None)
     except CheckpointError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except ImportError as exc:
+        print(f"error: exporting needs torch and onnx ({exc}); install them with pip install 'did-ocr[train]'",
+              file=sys.stderr)
         return 1
     print(f"wrote {out}")
     return 0
