@@ -7,6 +7,8 @@ runs in its own process so that its peak memory (max RSS) is its own.
     (b) batched:   all windows of a scale per network call (chunks of 256), float32
     (c) fast:      batched, upper scales start from the previous estimate (``--quality fast``)
     (d) onestep:   batched, one denoiser evaluation per window (``--quality onestep``, the default)
+    (e) onestep-onnx: (d) with the network on ONNX Runtime and the cascade on numpy, no torch (what
+                   ``read`` runs on a CPU; needs the model's export beside it)
 
 Writes benchmarks/results/speed.csv and prints a Markdown table with the
 speed-ups as ratios measured in this run.
@@ -32,33 +34,44 @@ from pathlib import Path
 from did_ocr.fileio import atomic_write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
-MODES = ("reference", "batched", "fast", "onestep")
+MODES = ("reference", "batched", "fast", "onestep", "onestep-onnx")
 
 
 def one(mode: str, size: str, model: str, threads: int, max_side: int, seed: int) -> dict:
     """Run one reconstruction in this process and return its measurements."""
     import numpy as np
-    import torch
 
-    torch.set_num_threads(threads)
     from did_ocr.data.synth.generator import make_sample
     from did_ocr.diffusion.cascade import reconstruct
     from did_ocr.enhancers.did import QUALITIES, _cap_side
-    from did_ocr.model.checkpoint import load_model
 
     h, w = (int(v) for v in size.split("x"))
-    loaded = load_model(model)
     sample = make_sample(seed, 0, "night", size=(h, w), kind="document")
-    dark = _cap_side(sample.dark_linear, max_side) if max_side else sample.dark_linear
+    dark = np.ascontiguousarray((_cap_side(sample.dark_linear, max_side) if max_side else sample.dark_linear)
+                                .transpose(2, 0, 1))
     config = {"reference": replace(QUALITIES["full"], chunk=1, dtype="float64"), "batched": QUALITIES["full"],
-              "fast": QUALITIES["fast"], "onestep": QUALITIES["onestep"]}[mode]
-    net = loaded.model.double() if mode == "reference" else loaded.model
+              "fast": QUALITIES["fast"], "onestep": QUALITIES["onestep"], "onestep-onnx": QUALITIES["onestep"]}[mode]
+    if mode.endswith("-onnx"):
+        from did_ocr.model.onnx_model import load_onnx_model
+
+        loaded = load_onnx_model(model, threads)
+        if loaded is None:
+            sys.exit(f"{model}: no up-to-date ONNX export beside it (python -m did_ocr.model.onnx_model {model})")
+        net, image = loaded.model, dark
+    else:
+        import torch
+
+        from did_ocr.model.checkpoint import load_model
+
+        torch.set_num_threads(threads)
+        loaded = load_model(model)
+        net, image = loaded.model.double() if mode == "reference" else loaded.model, torch.from_numpy(dark)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t0 = time.perf_counter()
-    out, stats = reconstruct(net, loaded.norm, torch.from_numpy(np.ascontiguousarray(dark)).permute(2, 0, 1), config, seed=seed)
+    out, stats = reconstruct(net, loaded.norm, image, config, seed=seed)
     seconds = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"mode": mode, "size": size, "work_size": f"{dark.shape[0]}x{dark.shape[1]}", "seconds": round(seconds, 2),
+    return {"mode": mode, "size": size, "work_size": f"{dark.shape[1]}x{dark.shape[2]}", "seconds": round(seconds, 2),
             "windows": stats.windows, "network_evaluations": stats.network_evaluations,
             "windows_per_s": round(stats.windows / seconds, 2),
             "evaluations_per_s": round(stats.network_evaluations / seconds, 1),
