@@ -38,11 +38,20 @@ def _random(*shape: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("src, dst", [((48, 64), (32, 32)), ((24, 32), (48, 64)), ((37, 53), (74, 106)),
-                                      ((10, 7), (3, 20)), ((33, 33), (32, 32)), ((30, 17), (60, 9))])
+                                      ((10, 7), (3, 20)), ((33, 33), (32, 32)), ((30, 17), (60, 9)),
+                                      ((75, 1), (18, 1)), ((40, 4), (10, 1)), ((3, 38), (1, 9))])
 def test_numpy_resize_is_torchs_antialiased_bilinear(src, dst):
     x = _random(1, 3, *src)
     expected = resize(torch.from_numpy(x), dst).numpy()
     assert np.abs(resize(x, dst) - expected).max() < 2e-6
+
+
+def test_resizing_to_one_column_is_right():
+    # torch's antialiased kernel alone repeats the first row when the width goes to 1 (scales.resize works around it)
+    column = torch.from_numpy(_random(1, 1, 75, 1))
+    expected = resize(column.expand(1, 1, 75, 3).contiguous(), (18, 3))[..., :1]
+    assert torch.allclose(resize(column, (18, 1)), expected, atol=1e-6)
+    assert torch.allclose(resize(column.expand(1, 1, 75, 4).contiguous(), (18, 1)), expected, atol=1e-6)
 
 
 @pytest.mark.parametrize("size, overlap", [((70, 90), 8), ((20, 45), 8), ((64, 64), 0), ((100, 33), 4)])
@@ -84,14 +93,16 @@ def test_exported_denoiser_equals_torchs(tiny_export):
         assert np.abs(exported.model(x, np.asarray(sigma, np.float32), cond) - expected).max() < 1e-4
 
 
-@pytest.mark.parametrize("config", [CascadeConfig(one_step=True), CascadeConfig(fast=True, fast_steps=2)],
-                         ids=["onestep", "fast"])
-def test_the_cascade_on_numpy_and_onnx_runtime_reconstructs_what_torch_does(tiny_export, config):
+@pytest.mark.parametrize("config, shape", [(CascadeConfig(one_step=True), (40, 70)),
+                                           (CascadeConfig(fast=True, fast_steps=2), (40, 70)),
+                                           (CascadeConfig(one_step=True), (300, 9))],  # 1-pixel-wide copies inside
+                         ids=["onestep", "fast", "onestep-tall"])
+def test_the_cascade_on_numpy_and_onnx_runtime_reconstructs_what_torch_does(tiny_export, config, shape):
     exported, loaded = load_onnx_model(tiny_export), load_model(tiny_export)
-    dark = (RNG.random((3, 40, 70)) * 0.05).astype(np.float32)
+    dark = (RNG.random((3, *shape)) * 0.05).astype(np.float32)
     ours, stats = reconstruct(exported.model, exported.norm, dark, config, seed=7)
     theirs, their_stats = reconstruct(loaded.model, loaded.norm, torch.from_numpy(dark), config, seed=7)
-    assert isinstance(ours, np.ndarray) and ours.shape == (3, 40, 70)
+    assert isinstance(ours, np.ndarray) and ours.shape == (3, *shape)
     assert np.abs(ours - theirs.numpy()).max() < 1e-4 and stats == their_stats
 
 

@@ -44,4 +44,9 @@ def resize(x: Any, size: tuple[int, int]) -> Any:
         return arrays.resize(x, tuple(size))
     from torch.nn import functional as F
 
+    if size[1] == 1:
+        # torch 2.14's antialiased kernel, asked for a width of 1 while the height changes, repeats the first
+        # output row down the whole column (the cascade asks for it on images over 8x taller than wide); the
+        # same resize of the transposed image is right
+        return resize(x.transpose(-1, -2), (size[1], size[0])).transpose(-1, -2)
     return F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=True)
