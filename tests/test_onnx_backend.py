@@ -24,7 +24,8 @@ from did_ocr.enhancers.catalog import build_enhancer
 from did_ocr.enhancers.did import DEFAULT_MODEL
 from did_ocr.errors import DidOcrError
 from did_ocr.model.checkpoint import load_model
-from did_ocr.model.onnx_model import export_onnx, file_sha256, load_onnx_model, onnx_path
+from did_ocr.fileio import file_sha256
+from did_ocr.model.onnx_model import export_onnx, load_onnx_model, onnx_path
 from tests.helpers import write_tiny_model
 
 pytest.importorskip("onnx")  # exporting needs it (the test extra installs it); reading with an export does not

@@ -20,7 +20,6 @@ scalings of :class:`did_ocr.model.precond.EDMPrecond` are not written twice.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -32,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from did_ocr.errors import CheckpointError
-from did_ocr.fileio import atomic_path
+from did_ocr.fileio import atomic_path, file_sha256
 from did_ocr.model.tail_norm import TailNorm
 
 #: the metadata key of the exported network (JSON)
@@ -44,14 +43,6 @@ OPSET = 17
 def onnx_path(model_path: str | os.PathLike[str]) -> Path:
     """Where the network exported from checkpoint ``model_path`` lives: beside it, ``.onnx``."""
     return Path(model_path).with_suffix(".onnx")
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class OnnxDenoiser:
