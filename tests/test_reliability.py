@@ -129,6 +129,10 @@ def test_train_skips_hostile_pairs_and_still_trains(tmp_path):
     # the readable small images differ in size from their 300x300 partners: skipped too; only real.png trains
     assert len(errors) == len(expected) - 1 and all("(pair skipped)" in ln for ln in errors)
     assert (tmp_path / "run" / "model.safetensors").exists()
+    # and its export for ONNX Runtime, up to date: read runs the trained model without torch
+    from did_ocr.model.onnx_model import load_onnx_model
+
+    assert load_onnx_model(tmp_path / "run" / "model.safetensors") is not None
 
 
 def test_train_with_a_corrupt_checkpoint_names_the_file(tmp_path):

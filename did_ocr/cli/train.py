@@ -11,6 +11,7 @@ module imports torch, so ``did-ocr train --help`` answers without it.
 from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, fields
+from pathlib import Path
 from typing import Any
 
 import click
@@ -142,7 +143,8 @@ def train(resume: bool, **options: Any) -> None:
     """Train the DiD denoiser on synthetic data (default), real pairs, darkened real photos, or a mix.
 
     Writes OUT/checkpoint.safetensors (full state, for --resume), OUT/model.safetensors
-    (EMA weights for inference: use with `did-ocr read --model`), OUT/log.jsonl and
+    (EMA weights for inference: use with `did-ocr read --model`), at the end OUT/model.onnx (the
+    same network for ONNX Runtime: `read` runs it on a CPU without torch), OUT/log.jsonl and
     OUT/preview.png. Several processes: `torchrun --nproc_per_node N -m did_ocr train ...`.
     """
     from did_ocr.training.pairs import parse_source
@@ -153,7 +155,22 @@ def train(resume: bool, **options: Any) -> None:
     trainer = run_training(train_config(options), resume=resume)
     if trainer.dist.main:
         click.echo(f"step {trainer.step}: {trainer.out / 'model.safetensors'}")
+        _export_for_read(trainer.out / "model.safetensors")
     skipped = getattr(trainer.source, "skipped", [])
     if skipped:
         click.echo(f"{len(skipped)} training pair(s) were skipped (see the error lines above)", err=True)
         raise SystemExit(2)
+
+
+def _export_for_read(model: Path) -> None:
+    """Write MODEL.onnx beside the trained model, so that ``read --model`` runs it without torch (skipped, with a
+    line, where the ``onnx`` package is missing: torch then runs the model, with the same result)."""
+    from did_ocr.model.onnx_model import export_onnx
+
+    if not model.is_file():
+        return
+    try:
+        click.echo(f"{export_onnx(model)}: the same network for ONNX Runtime (what read runs on a CPU)")
+    except ImportError:
+        click.echo(f"the onnx package is missing, so {model} has no ONNX export: read runs it with torch "
+                   "(pip install 'did-ocr[train]', then python -m did_ocr.model.onnx_model MODEL)", err=True)
