@@ -14,7 +14,8 @@ from did_ocr.capture.save import save_srgb_png
 from did_ocr.data.dataset import write_labels
 from did_ocr.data.synth.simulate import sample_params, simulate_capture
 from did_ocr.diffusion.cascade import CascadeConfig
-from did_ocr.training.recognition import RecognitionLoss, WordCrops, ctc_loss, load_recognizer
+from did_ocr.errors import DidOcrError
+from did_ocr.training.recognition import RecognitionLoss, WordCrops, ctc_loss, load_recognizer, recognizer_names
 from did_ocr.training.trainer import train
 from tests.helpers import render_text, tiny_model, tiny_norm
 from tests.test_training import tiny_config
@@ -96,13 +97,25 @@ def test_gradients_reach_the_unet_and_not_the_recognizer(tmp_path, recognizer):
     loss.backward()
     grads = [p.grad for p in model.parameters()]
     assert all(g is not None for g in grads) and sum(float(g.abs().sum()) for g in grads) > 0
-    assert all(p.grad is None for p in loss_fn.recognizer.parameters())
+    assert all(p.grad is None for p in loss_fn.recognizers.parameters())
 
 
-def test_a_few_training_steps_with_the_recognition_loss(tmp_path):
+def test_both_recognizers_score_the_mean_of_their_losses(tmp_path):
+    crops = WordCrops(_word_folder(tmp_path / "words"), seed=0).draw(0, 2)
+    model = tiny_model().eval()
+    losses = {name: float(RecognitionLoss(CascadeConfig(one_step=True), name)(model, tiny_norm(), crops))
+              for name in ("rapidocr", "easyocr", "rapidocr,easyocr")}
+    assert abs(losses["rapidocr,easyocr"] - (losses["rapidocr"] + losses["easyocr"]) / 2) < 1e-4
+    for bad in ("", "rapidocr,rapidocr", "tesseract"):
+        with pytest.raises(DidOcrError, match="recognition engines"):
+            recognizer_names(bad)
+
+
+@pytest.mark.parametrize("engines", ["rapidocr", "rapidocr,easyocr"])
+def test_a_few_training_steps_with_the_recognition_loss(tmp_path, engines):
     folder = _word_folder(tmp_path / "words")
     trainer = train(tiny_config(tmp_path / "run", steps=2, recognition_weight=0.1, recognition_data=str(folder),
-                                recognition_every=1, recognition_crops=2))
+                                recognition_every=1, recognition_crops=2, recognition_engine=engines))
     assert trainer.step == 2
     logged = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     assert logged and all(np.isfinite(r["recognition"]) and r["recognition"] > 0 for r in logged)

@@ -22,6 +22,18 @@ from did_ocr.ocr.registry import ENGINES
 from did_ocr.training.config import TrainConfig
 
 
+class EngineList(click.ParamType):
+    """One or more OCR engines, comma-separated, each once (``rapidocr,easyocr``), checked before training starts."""
+
+    name = "engine list"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        names = [name.strip() for name in str(value).split(",") if name.strip()]
+        if not names or set(names) - set(ENGINES) or len(set(names)) != len(names):
+            self.fail(f"{value!r}: give one or more of {', '.join(ENGINES)}, comma-separated, each once", param, ctx)
+        return ",".join(names)
+
+
 @dataclass(frozen=True)
 class Opt:
     """How one :class:`TrainConfig` field appears on the command line (its default is the field's)."""
@@ -57,8 +69,9 @@ OPTIONS: dict[str, Opt] = {
     "recognition_weight": Opt("Weight of a text-recognition loss: the OCR engine's recognizer reads DiD's "
                               "reconstruction of dark word crops (CTC against their words); 0 turns it off.",
                               click.FloatRange(min=0)),
-    "recognition_engine": Opt("Whose recognizer scores the crops: PP-OCR's (rapidocr, converted to torch) or EasyOCR's "
-                              "english_g2.", click.Choice(list(ENGINES))),
+    "recognition_engine": Opt("Whose recognizer scores the crops: PP-OCR's (rapidocr, converted to torch), EasyOCR's "
+                              "english_g2 (easyocr), or both (rapidocr,easyocr: the mean of their losses).",
+                              EngineList(), metavar="ENGINE[,ENGINE]"),
     "recognition_data": Opt("Word crops for --recognition-weight: a folder with high/ and labels.csv (e.g. IIIT 5K "
                             "train).", click.Path(file_okay=False, exists=True)),
     "recognition_every": Opt("Apply the recognition loss on every N-th step (each runs whole cascades).",

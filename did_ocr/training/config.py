@@ -35,7 +35,7 @@ class TrainConfig:
     onestep_fraction: float = 0.5  # share of each batch at sigma_max: the one-step endpoint the default sampler uses
     recognition_weight: float = 0.0  # weight of the OCR recognizer's CTC loss on reconstructed word crops (0: off)
     recognition_quality: str = "onestep"  # how the recognition loss runs the cascade (did_ocr.enhancers.did.QUALITIES)
-    recognition_engine: str = "rapidocr"  # whose recognizer scores the crops (did_ocr.training.recognition.RECOGNIZERS)
+    recognition_engine: str = "rapidocr"  # whose recognizer(s) score the crops: rapidocr, easyocr or rapidocr,easyocr
     recognition_data: str | None = None  # word crops with their words (high/ + labels.csv), darkened on the fly
     recognition_every: int = 4  # apply the recognition loss on every N-th step (it runs whole cascades)
     recognition_crops: int = 4  # word crops per recognition step

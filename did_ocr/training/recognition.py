@@ -8,7 +8,9 @@ own recognition network (frozen, from the installed package, never
 downloaded) scores it with CTC against the crop's text. Gradients reach the
 U-Net, never the recognizer.
 
-Two recognizers, one per OCR engine (:func:`load_recognizer`):
+Two recognizers, one per OCR engine (:func:`load_recognizer`); the loss
+takes one, or both (``rapidocr,easyocr``: the mean of their CTC losses, so
+that DiD learns what makes a word legible, not one reader's quirks):
 
 - ``rapidocr`` (default, the engine ``did-ocr read`` uses): PP-OCR's
   recognizer, the ONNX file inside the rapidocr wheel converted to torch by
@@ -190,6 +192,16 @@ def load_recognizer(engine: str = "rapidocr") -> Recognizer:
     return recognizer.eval().requires_grad_(False)
 
 
+def recognizer_names(spec: str) -> list[str]:
+    """The engines of ``spec``: ``rapidocr``, ``easyocr`` or both, comma-separated (one clear error otherwise)."""
+    names = [name.strip() for name in spec.split(",") if name.strip()]
+    bad = [name for name in names if name not in RECOGNIZERS]
+    if not names or bad or len(set(names)) != len(names):
+        raise DidOcrError(f"recognition engines {spec!r}: give one or more of {', '.join(RECOGNIZERS)}, "
+                          "comma-separated, each once")
+    return names
+
+
 def ctc_loss(recognizer: Recognizer, crops: Sequence[torch.Tensor], texts: Sequence[str]) -> torch.Tensor:
     """Mean CTC loss (per character) of the recognizer reading sRGB crops (3, h, w) as ``texts``.
 
@@ -257,12 +269,18 @@ class WordCrops:
 
 
 class RecognitionLoss(nn.Module):
-    """CTC of the frozen recognizer on DiD reconstructions of dark word crops (see the module docstring)."""
+    """CTC of the frozen recognizer(s) on DiD reconstructions of dark word crops (see the module docstring)."""
 
     def __init__(self, cascade: CascadeConfig, engine: str = "rapidocr") -> None:
+        """``engine``: whose recognizer scores the crops; ``rapidocr,easyocr`` averages both losses."""
         super().__init__()
-        self.recognizer = load_recognizer(engine)
+        self.recognizers = nn.ModuleList(load_recognizer(name) for name in recognizer_names(engine))
         self.cascade = cascade
+
+    @property
+    def height(self) -> int:
+        """The crops' height to draw: the tallest input of the recognizers (each resizes to its own)."""
+        return max(recognizer.height for recognizer in self.recognizers)
 
     def forward(self, model: EDMPrecond, norm: TailNorm, crops: Sequence[tuple[torch.Tensor, torch.Tensor, str]],
                 seed: int = 0) -> torch.Tensor:
@@ -271,4 +289,5 @@ class RecognitionLoss(nn.Module):
         for i, (dark, _, _) in enumerate(crops):
             linear, _ = reconstruct_differentiable(model, norm, dark.to(device), self.cascade, seed=seed + i)
             reconstructions.append(linear_to_srgb(linear.clamp(0, 1)))
-        return ctc_loss(self.recognizer, reconstructions, [t for _, _, t in crops])
+        texts = [t for _, _, t in crops]
+        return torch.stack([ctc_loss(recognizer, reconstructions, texts) for recognizer in self.recognizers]).mean()

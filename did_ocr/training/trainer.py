@@ -188,7 +188,7 @@ class Trainer:
             raise DidOcrError(f"unknown recognition_quality {cfg.recognition_quality!r}; choose one of "
                               f"{', '.join(QUALITIES)}")
         loss = RecognitionLoss(QUALITIES[cfg.recognition_quality], cfg.recognition_engine).to(self.device)
-        words = WordCrops(cfg.recognition_data, seed=cfg.seed, rank=self.dist.rank, max_height=loss.recognizer.height)
+        words = WordCrops(cfg.recognition_data, seed=cfg.seed, rank=self.dist.rank, max_height=loss.height)
         return loss, words
 
     # ---- state -----------------------------------------------------------------------------
