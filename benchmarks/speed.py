@@ -50,7 +50,7 @@ def one(mode: str, size: str, model: str, threads: int, max_side: int, seed: int
     dark = np.ascontiguousarray((_cap_side(sample.dark_linear, max_side) if max_side else sample.dark_linear)
                                 .transpose(2, 0, 1))
     config = {"reference": replace(QUALITIES["full"], chunk=1, dtype="float64"), "batched": QUALITIES["full"],
-              "fast": QUALITIES["fast"], "onestep": QUALITIES["onestep"], "onestep-onnx": QUALITIES["onestep"]}[mode]
+              "fast": QUALITIES["fast"], "onestep": QUALITIES["onestep"]}[mode.removesuffix("-onnx")]
     if mode.endswith("-onnx"):
         from did_ocr.model.onnx_model import load_onnx_model
 

@@ -17,8 +17,9 @@ from typing import Any
 import click
 
 from did_ocr.device import DEVICE_CHOICES
+from did_ocr.errors import DidOcrError
 from did_ocr.model.config import PRESETS
-from did_ocr.ocr.registry import ENGINES
+from did_ocr.ocr.registry import engine_list
 from did_ocr.training.config import TrainConfig
 
 
@@ -28,10 +29,10 @@ class EngineList(click.ParamType):
     name = "engine list"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        names = [name.strip() for name in str(value).split(",") if name.strip()]
-        if not names or set(names) - set(ENGINES) or len(set(names)) != len(names):
-            self.fail(f"{value!r}: give one or more of {', '.join(ENGINES)}, comma-separated, each once", param, ctx)
-        return ",".join(names)
+        try:
+            return ",".join(engine_list(str(value), "engines"))
+        except DidOcrError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,5 @@ def _export_for_read(model: Path) -> None:
         return
     try:
         click.echo(f"{export_onnx(model)}: the same network for ONNX Runtime (what read runs on a CPU)")
-    except ImportError:
-        click.echo(f"the onnx package is missing, so {model} has no ONNX export: read runs it with torch "
-                   "(pip install 'did-ocr[train]', then python -m did_ocr.model.onnx_model MODEL)", err=True)
+    except DidOcrError as exc:  # no onnx package: read runs the model with torch
+        click.echo(f"{model} has no ONNX export, read runs it with torch: {exc}", err=True)

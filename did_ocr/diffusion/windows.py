@@ -88,26 +88,17 @@ def to_windows(x: Any, window: int = WINDOW, overlap: int = 0) -> Any:
     return cols.view(b, c, window, window, n).permute(0, 4, 1, 2, 3).reshape(b * n, c, window, window)
 
 
-def blend_ramp(window: int = WINDOW, overlap: int = 0, device: Any = "cpu", dtype: Any = None) -> torch.Tensor:
-    """(window, window) weights as a torch tensor: 1 inside, linear ramps over ``overlap`` pixels at each edge
-    (:func:`did_ocr.arrays.blend_ramp`)."""
-    import torch
-
-    dtype = dtype or torch.float32
-    ramp = arrays.blend_ramp(window, overlap, np.float64 if dtype == torch.float64 else np.float32)
-    return torch.as_tensor(ramp, device=device, dtype=dtype)
-
-
 def from_windows(windows: Any, batch: int, h: int, w: int, window: int = WINDOW, overlap: int = 0) -> Any:
     """Inverse of :func:`to_windows` for a padded (h, w): overlapping parts are cross-faded."""
     stride = _stride(window, overlap)
+    weight = arrays.blend_ramp(window, overlap, np.float64)  # rounded once, to the windows' own type
     if arrays.is_numpy(windows):
-        return arrays.from_windows(windows, batch, h, w, window, stride,
-                                   arrays.blend_ramp(window, overlap, windows.dtype))
+        return arrays.from_windows(windows, batch, h, w, window, stride, weight.astype(windows.dtype))
+    import torch
     from torch.nn import functional as F
 
     c = windows.shape[1]
-    weight = blend_ramp(window, overlap, windows.device, windows.dtype)
+    weight = torch.as_tensor(weight, device=windows.device, dtype=windows.dtype)
     n = windows.shape[0] // batch
     cols = (windows * weight).reshape(batch, n, c * window * window).transpose(1, 2)
     total = F.fold(cols, (h, w), window, stride=stride)

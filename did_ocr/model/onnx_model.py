@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from did_ocr.errors import CheckpointError
+from did_ocr.errors import CheckpointError, DidOcrError
 from did_ocr.fileio import atomic_path, file_sha256
 from did_ocr.model.tail_norm import TailNorm
 
@@ -118,8 +118,12 @@ def export_onnx(model_path: str | os.PathLike[str], out: str | os.PathLike[str] 
 
     Needs torch and the ``onnx`` package (``pip install 'did-ocr[train]'``).
     """
-    import onnx
-    import torch
+    try:
+        import onnx
+        import torch
+    except ImportError as exc:
+        raise DidOcrError(f"exporting needs torch and onnx ({exc}); install them with pip install 'did-ocr[train]'") \
+            from None
 
     from did_ocr.model.checkpoint import load_model
 
@@ -155,12 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         out = export_onnx(args[0], args[1] if len(args) == 2 else None)
-    except CheckpointError as exc:
+    except DidOcrError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except ImportError as exc:
-        print(f"error: exporting needs torch and onnx ({exc}); install them with pip install 'did-ocr[train]'",
-              file=sys.stderr)
         return 1
     print(f"wrote {out}")
     return 0

@@ -31,6 +31,15 @@ def check_engine(name: str) -> str:
     return name
 
 
+def engine_list(spec: str, what: str = "OCR engines") -> list[str]:
+    """The engines of a comma-separated ``spec`` (``rapidocr,easyocr``), each known and given once; one clear
+    error naming ``what`` otherwise."""
+    names = [name.strip() for name in spec.split(",") if name.strip()]
+    if not names or set(names) - set(ENGINES) or len(set(names)) != len(names):
+        raise DidOcrError(f"{what} {spec!r}: give one or more of {', '.join(ENGINES)}, comma-separated, each once")
+    return names
+
+
 def _engine_class(name: str) -> type[OcrEngine]:
     module_name, attr = ENGINES[check_engine(name)].split(":")
     return getattr(importlib.import_module(module_name), attr)

@@ -46,7 +46,7 @@ from did_ocr.model.precond import EDMPrecond
 from did_ocr.model.tail_norm import TailNorm
 from did_ocr.ocr.easy import RECOGNIZER_FILE, EasyOcr
 from did_ocr.ocr.rapid import LATIN, RapidOcr
-from did_ocr.ocr.registry import ENGINES
+from did_ocr.ocr.registry import ENGINES, engine_list
 from did_ocr.training.pairs import LevelMix, resized, step_rng
 
 #: english_g2's character set (easyocr/config.py); CTC index 0 is the blank
@@ -194,12 +194,7 @@ def load_recognizer(engine: str = "rapidocr") -> Recognizer:
 
 def recognizer_names(spec: str) -> list[str]:
     """The engines of ``spec``: ``rapidocr``, ``easyocr`` or both, comma-separated (one clear error otherwise)."""
-    names = [name.strip() for name in spec.split(",") if name.strip()]
-    bad = [name for name in names if name not in RECOGNIZERS]
-    if not names or bad or len(set(names)) != len(names):
-        raise DidOcrError(f"recognition engines {spec!r}: give one or more of {', '.join(RECOGNIZERS)}, "
-                          "comma-separated, each once")
-    return names
+    return engine_list(spec, "recognition engines")
 
 
 def ctc_loss(recognizer: Recognizer, crops: Sequence[torch.Tensor], texts: Sequence[str]) -> torch.Tensor:
