@@ -133,7 +133,8 @@ def test_reads_what_rapidocrs_own_pipeline_reads():
 
     img = render_text("OPEN 24 HOURS\nNO PARKING\nEXIT", size=(768, 1024), font_size=56)
     bgr = np.ascontiguousarray(img[..., ::-1])
-    engine = rapid.RapidOcr("cpu", charset="all", threads=1)  # RapidOCR masks no character
+    engine = rapid.RapidOcr("cpu", charset="all", threads=1)  # RapidOCR masks no character ...
+    engine._rec.space_recovery = None  # ... and decodes greedily
     assert rapid.detector_scale(768, 1024, 1280) == 1.0  # the detector sees the image as it is, as RapidOCR's does
     ort = "EngineConfig.onnxruntime"
     theirs = RapidOCR(params={
@@ -160,6 +161,24 @@ def test_reads_what_rapidocrs_own_pipeline_reads():
         corners = np.asarray(box, float)
         hull = [[corners[:, 0].min(), corners[:, 1].min()], [corners[:, 0].max(), corners[:, 1].max()]]
         assert np.abs(np.array([word.box[0], word.box[2]]) - hull).max() <= 3, (word, box)
+
+
+def test_spaces_the_greedy_path_leaves_out_are_recovered():
+    from did_ocr.ocr.ppocr import TextRecognizer
+
+    class Session:
+        def get_modelmeta(self):
+            return type("Meta", (), {"custom_metadata_map": {"character": "A\nB"}})()
+
+    blank, a, b, space = np.eye(4)
+    # "A", a blank step where the space scores 0.3, "B": greedy CTC reads "AB"
+    probs = np.array([a, blank, 0.7 * blank + 0.3 * space, blank, b * 0.9 + blank * 0.1])
+    greedy = TextRecognizer(Session(), space_recovery=None)._decode(probs, step_width=4.0)
+    recovered = TextRecognizer(Session(), space_recovery=0.05)._decode(probs, step_width=4.0)
+    assert greedy.text == "AB" and recovered.text == "A B"
+    assert recovered.steps == (0, 2, 4) and recovered.probs == (1.0, 0.3, 0.9)
+    assert recovered.confidence == greedy.confidence == 0.95  # the line's score stays the greedy path's
+    assert TextRecognizer(Session(), space_recovery=0.5)._decode(probs, step_width=4.0).text == "AB"
 
 
 def test_words_are_placed_where_their_letters_were_read():

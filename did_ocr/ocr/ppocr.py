@@ -48,6 +48,10 @@ REC_MIN_WIDTH = 320
 REC_BATCH = 6
 #: a crop at least this much taller than wide is a vertical line, turned before reading
 UPRIGHT_RATIO = 1.5
+#: a time step decoded as blank reads as a space when the space's probability there reaches this (None: greedy CTC
+#: only, RapidOCR's decoding). PP-OCR often puts no space between neighbouring words ("BANGKOKINN") but gives one
+#: a small probability between them; 0.05 chosen on the SVT development photos (docs, "Which OCR engine")
+SPACE_RECOVERY: float | None = 0.05
 #: letters of a word read more than this many time steps apart do not tell the letter pitch (a gap, not a letter)
 MAX_LETTER_STEPS = 5
 
@@ -284,8 +288,10 @@ def _letter_pitch(steps: list[list[int]]) -> float:
 class TextRecognizer:
     """PP-OCR's CTC recognizer reading BGR line crops; characters outside ``keep`` are never read."""
 
-    def __init__(self, session: Any, keep: set[str] | None = None) -> None:
+    def __init__(self, session: Any, keep: set[str] | None = None,
+                 space_recovery: float | None = SPACE_RECOVERY) -> None:
         self.session = session
+        self.space_recovery = space_recovery
         # the model's own list, with CTC's blank first and the space last (PaddleOCR's CTCLabelDecode)
         listed = session.get_modelmeta().custom_metadata_map["character"].splitlines()
         self.characters = ["blank", *listed, " "]
@@ -311,15 +317,30 @@ class TextRecognizer:
         return out
 
     def _decode(self, probs: np.ndarray, step_width: float) -> LineReading:
-        """Greedy CTC: the best class per time step, repeats merged, blanks dropped."""
+        """Greedy CTC (the best class per time step, repeats merged, blanks dropped), with spaces recovered:
+        a blank step where the space's probability reaches :attr:`space_recovery` reads as a space.
+
+        The line's confidence stays RapidOCR's: the mean probability of the greedy path's characters, so
+        recovering a space never drops or keeps a line that greedy decoding would not.
+        """
         best = probs.argmax(axis=1)
-        kept = best != 0
-        kept[1:] &= best[1:] != best[:-1]
-        steps = np.flatnonzero(kept)
-        char_probs = tuple(round(p, 5) for p in probs.max(axis=1)[steps].tolist())
-        confidence = float(np.round(np.mean(char_probs), 5)) if char_probs else 0.0
+        greedy = _emitted(best)
+        greedy_probs = [round(p, 5) for p in probs[greedy, best[greedy]].tolist()]
+        confidence = float(np.round(np.mean(greedy_probs), 5)) if greedy_probs else 0.0
+        if self.space_recovery is not None:
+            space = len(self.characters) - 1
+            best = np.where((best == 0) & (probs[:, space] >= self.space_recovery), space, best)
+        steps = _emitted(best)
+        char_probs = tuple(round(p, 5) for p in probs[steps, best[steps]].tolist())
         text = "".join(self.characters[k] for k in best[steps])
         return LineReading(text, confidence, char_probs, tuple(steps.tolist()), step_width)
+
+
+def _emitted(best: np.ndarray) -> np.ndarray:
+    """The time steps where greedy CTC emits a character: not blank (class 0), not a repeat of the step before."""
+    kept = best != 0
+    kept[1:] &= best[1:] != best[:-1]
+    return np.flatnonzero(kept)
 
 
 def _rec_input(bgr: np.ndarray, width: int) -> tuple[np.ndarray, int]:
