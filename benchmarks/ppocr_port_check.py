@@ -15,7 +15,8 @@ recognition, and recognition of their tagged word boxes), 100 IIIT 5K word
 crops (``read_words``, which reads a tight crop whole, and ``recognize_boxes``
 on the whole crop), each well lit, darkened (x 0.25 with Gaussian noise of
 3 / 255, seeded by its name) and that dark copy brightened back x 4 (what
-the OCR sees after a plain gain: amplified noise).
+the OCR sees after a plain gain: amplified noise). Spaces are decoded
+greedily here, as RapidOCR does (``space_recovery`` off).
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ def read_all(svt: int, iiit: int) -> dict[str, Any]:
     from did_ocr.ocr.rapid import RapidOcr
 
     engine = RapidOcr("cpu")
+    engine._rec.space_recovery = None  # RapidOCR's greedy decoding (ours recovers spaces since; docs/ocr-engines.md)
     results: dict[str, Any] = {}
     started = time.perf_counter()
     for name, path, boxes in images(svt, iiit):

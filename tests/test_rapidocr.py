@@ -181,6 +181,21 @@ def test_spaces_the_greedy_path_leaves_out_are_recovered():
     assert TextRecognizer(Session(), space_recovery=0.5)._decode(probs, step_width=4.0).text == "AB"
 
 
+def test_spaces_are_recovered_in_detected_lines_not_in_word_crops(rapid_reader, monkeypatch):
+    asked = []
+    recognize = rapid_reader._rec.__call__
+
+    def spy(crops, recover_spaces=True):
+        asked.append(recover_spaces)
+        return recognize(crops, recover_spaces)
+
+    monkeypatch.setattr(rapid_reader, "_rec", spy)
+    assert [w.text for w in rapid_reader.read_words(render_text("PARKING", size=(40, 190), font_size=30))] == ["PARKING"]
+    assert [w.text for w in rapid_reader.read_words(render_text("OPEN 24 HOURS\nEXIT", size=(400, 600)))] == [
+        "OPEN", "24", "HOURS", "EXIT"]
+    assert asked == [False, True]  # the crop read whole is decoded greedily; the page's lines recover spaces
+
+
 def test_words_are_placed_where_their_letters_were_read():
     from did_ocr.ocr.ppocr import LineReading
 

@@ -7,6 +7,9 @@ module does what RapidOCR's pipeline did with our settings, step by step,
 with the same numbers: on 420 images (benchmarks/ppocr_port_check.py) it
 finds the same lines to the pixel and reads the same texts with the same
 confidences; word boxes within 2.1 px of RapidOCR's (:meth:`LineReading.words`).
+One deliberate difference, measured: decoding recovers the spaces between
+words that greedy CTC leaves out (:data:`SPACE_RECOVERY`; off, it reads what
+RapidOCR reads).
 
 - :class:`TextDetector`: the image rounded to multiples of 32, normalized,
   the DB network's probability map, then DB post-processing (threshold,
@@ -14,8 +17,9 @@ confidences; word boxes within 2.1 px of RapidOCR's (:meth:`LineReading.words`).
   pyclipper) and lines ordered top to bottom, left to right.
 - :class:`TextRecognizer`: line crops in batches of similar shapes, each
   resized to height 48 and right-padded, greedy CTC decoding restricted to a
-  set of characters; each character keeps the time step it was read at, so
-  :meth:`LineReading.words` can place every word in its crop.
+  set of characters, spaces recovered; each character keeps the time step
+  it was read at, so :meth:`LineReading.words` can place every word in its
+  crop.
 - :func:`crop_line`: a line's quadrilateral cut out straight (and turned when
   it stands upright), and the way back from the crop to the image.
 """
@@ -50,7 +54,8 @@ REC_BATCH = 6
 UPRIGHT_RATIO = 1.5
 #: a time step decoded as blank reads as a space when the space's probability there reaches this (None: greedy CTC
 #: only, RapidOCR's decoding). PP-OCR often puts no space between neighbouring words ("BANGKOKINN") but gives one
-#: a small probability between them; 0.05 chosen on the SVT development photos (docs, "Which OCR engine")
+#: a small probability between them; 0.05 chosen on the SVT development photos (docs, "Which OCR engine").
+#: Detected lines only: in a word crop read whole it only split words (IIIT 5K crops)
 SPACE_RECOVERY: float | None = 0.05
 #: letters of a word read more than this many time steps apart do not tell the letter pitch (a gap, not a letter)
 MAX_LETTER_STEPS = 5
@@ -298,9 +303,10 @@ class TextRecognizer:
         self.mask = None if keep is None else np.array(
             [i == 0 or ch == " " or ch in keep for i, ch in enumerate(self.characters)])
 
-    def __call__(self, crops: list[np.ndarray]) -> list[LineReading]:
+    def __call__(self, crops: list[np.ndarray], recover_spaces: bool = True) -> list[LineReading]:
         """One reading per crop, in order. Crops are read in batches of similar width / height: each
-        batch is as wide as its widest crop, and a crop's reading depends a little on its batch."""
+        batch is as wide as its widest crop, and a crop's reading depends a little on its batch.
+        ``recover_spaces=False`` for crops known to hold one word (see :meth:`_decode`)."""
         ratios = np.array([c.shape[1] / float(c.shape[0]) for c in crops])
         order = np.argsort(ratios)  # RapidOCR's order (not stable): it decides the batches
         out: list[LineReading] = [LineReading("", 0.0)] * len(crops)
@@ -313,12 +319,13 @@ class TextRecognizer:
                 probs = np.where(self.mask, probs, 0.0)
             for i, (_, used), line in zip(members, inputs, probs):
                 step_width = width / len(line) * crops[i].shape[1] / used  # padded width per step, in crop pixels
-                out[i] = self._decode(line, step_width)
+                out[i] = self._decode(line, step_width, recover_spaces)
         return out
 
-    def _decode(self, probs: np.ndarray, step_width: float) -> LineReading:
+    def _decode(self, probs: np.ndarray, step_width: float, recover_spaces: bool = True) -> LineReading:
         """Greedy CTC (the best class per time step, repeats merged, blanks dropped), with spaces recovered:
         a blank step where the space's probability reaches :attr:`space_recovery` reads as a space.
+        In a crop of one word that only splits it (``recover_spaces=False``: greedy decoding).
 
         The line's confidence stays RapidOCR's: the mean probability of the greedy path's characters, so
         recovering a space never drops or keeps a line that greedy decoding would not.
@@ -327,7 +334,7 @@ class TextRecognizer:
         greedy = _emitted(best)
         greedy_probs = [round(p, 5) for p in probs[greedy, best[greedy]].tolist()]
         confidence = float(np.round(np.mean(greedy_probs), 5)) if greedy_probs else 0.0
-        if self.space_recovery is not None:
+        if recover_spaces and self.space_recovery is not None:
             space = len(self.characters) - 1
             best = np.where((best == 0) & (probs[:, space] >= self.space_recovery), space, best)
         steps = _emitted(best)

@@ -8,7 +8,8 @@ Why not the rapidocr package's own code: importing it costs about 1.2 s
 The models are all we take from its wheel: their files are found in the
 installed package without importing it (nothing is ever downloaded; a
 missing file is one clear error), and :mod:`did_ocr.ocr.ppocr` runs them on
-ONNX Runtime with RapidOCR's settings, reading the same words.
+ONNX Runtime with RapidOCR's settings, reading the same words (spaces
+aside, below).
 
 What this module adds to RapidOCR's own pipeline, each measured on the
 validation sets (docs, "Which OCR engine"):
@@ -27,7 +28,10 @@ validation sets (docs, "Which OCR engine"):
   the time.
 - **Words come out split**: a detected line is split into words at the
   spaces the recognizer reads, each boxed where the recognizer read its
-  letters (:meth:`~did_ocr.ocr.ppocr.LineReading.words`).
+  letters (:meth:`~did_ocr.ocr.ppocr.LineReading.words`), including the
+  spaces greedy decoding leaves out ("BANGKOKINN" -> "BANGKOK INN",
+  :data:`~did_ocr.ocr.ppocr.SPACE_RECOVERY`); a word crop read whole is
+  decoded greedily (there, recovering spaces only split words).
 - **English keeps Latin letters, digits and punctuation**: the recognizer's
   character set is Chinese + English; other characters are masked out of
   its output before decoding, so an icon never becomes a CJK character and
@@ -182,10 +186,11 @@ class RapidOcr(OcrEngine):
         boxes[..., 1] = boxes[..., 1].clip(0, h)
         return boxes
 
-    def _words(self, crops: list[LineCrop]) -> list[OcrWord]:
-        """The words of line crops, each with its box in the image."""
+    def _words(self, crops: list[LineCrop], one_word: bool = False) -> list[OcrWord]:
+        """The words of line crops, each with its box in the image (``one_word``: a word crop read whole,
+        so no space is recovered in it)."""
         words: list[OcrWord] = []
-        for crop, line in zip(crops, self._rec([crop.pixels for crop in crops])):
+        for crop, line in zip(crops, self._rec([crop.pixels for crop in crops], recover_spaces=not one_word)):
             if line.text.strip() and line.confidence >= MIN_CONFIDENCE:
                 words += line_words(line, crop)
         return words
@@ -198,7 +203,7 @@ class RapidOcr(OcrEngine):
         quads = self.detect(bgr, detect_side)
         h, w = bgr.shape[:2]
         if is_word_crop(quads, h, w):
-            return self._words([LineCrop(bgr, np.array(rect_box((0, w, 0, h)), np.float32))])
+            return self._words([LineCrop(bgr, np.array(rect_box((0, w, 0, h)), np.float32))], one_word=True)
         return self._words([crop_line(bgr, quad) for quad in quads])
 
     def recognize_boxes(self, srgb: np.ndarray, boxes: list[Rect]) -> list[OcrWord | None]:
@@ -206,6 +211,7 @@ class RapidOcr(OcrEngine):
         h, w = bgr.shape[:2]
         rects = [(max(0, int(x0)), min(w, int(x1)), max(0, int(y0)), min(h, int(y1))) for x0, x1, y0, y1 in boxes]
         usable = [i for i, (x0, x1, y0, y1) in enumerate(rects) if x1 - x0 >= 2 and y1 - y0 >= 2]
+        # spaces are recovered: a box re-read (did_ocr.reading.refine) may be two words a first reading merged
         read = self._rec([np.ascontiguousarray(bgr[rects[i][2]:rects[i][3], rects[i][0]:rects[i][1]]) for i in usable])
         out: list[OcrWord | None] = [None] * len(boxes)
         for i, line in zip(usable, read):
