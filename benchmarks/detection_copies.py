@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 from collections import defaultdict
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -53,9 +52,8 @@ VARIANTS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], int, float]] = {
 
 
 def main() -> None:
-    from PIL import Image
-
     from did_ocr.bench.metrics import word_score
+    from did_ocr.bench.results import kept_images
     from did_ocr.data.dataset import LowLightDataset
     from did_ocr.fileio import atomic_write_csv
     from did_ocr.ocr import get_ocr, rapid
@@ -70,11 +68,7 @@ def main() -> None:
 
     engine = get_ocr("rapidocr", "cpu")
     rows = []
-    for item in LowLightDataset(args.dataset):
-        path = Path(args.bench_out) / "images" / args.enhancer / f"{item.name}.png"
-        if not path.is_file():
-            continue
-        bgr = np.ascontiguousarray(np.asarray(Image.open(path).convert("RGB"))[..., ::-1])
+    for item, bgr in kept_images(args.bench_out, args.enhancer, LowLightDataset(args.dataset)):
         read = {}
         for name, (copy, short_side, upscale) in VARIANTS.items():
             rapid.DETECT_SHORT_SIDE, rapid.MAX_UPSCALE = short_side, upscale

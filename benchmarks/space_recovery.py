@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 
@@ -33,6 +32,7 @@ def main() -> None:
     from PIL import Image
 
     from did_ocr.bench.metrics import word_score
+    from did_ocr.bench.results import kept_images
     from did_ocr.data.dataset import LowLightDataset
     from did_ocr.fileio import atomic_write_csv
     from did_ocr.ocr import get_ocr
@@ -48,17 +48,15 @@ def main() -> None:
     engine = get_ocr("rapidocr", "cpu")
     items = LowLightDataset(args.dataset)[:args.limit]
     # each well-lit original once: a dataset darkened --each-level holds a copy of it per level
-    photos: list[tuple[str, str, Path, str]] = [  # (name, level, path, words)
-        (item.name, "well-lit", item.high_path, item.text) for item in items
+    photos: list[tuple[str, str, np.ndarray, str]] = [  # (name, level, RGB, words)
+        (item.name, "well-lit", np.asarray(Image.open(item.high_path).convert("RGB")), item.text) for item in items
         if item.high_path is not None and item.level == items[0].level]
     if args.bench_out:
-        kept = Path(args.bench_out) / "images" / args.enhancer
-        photos += [(item.name, item.level or "", kept / f"{item.name}.png", item.text) for item in items
-                   if (kept / f"{item.name}.png").is_file()]
+        photos += [(item.name, item.level or "", np.ascontiguousarray(bgr[..., ::-1]), item.text)
+                   for item, bgr in kept_images(args.bench_out, args.enhancer, items)]
 
     rows = []
-    for name, level, path, words in photos:
-        rgb = np.asarray(Image.open(path).convert("RGB"))
+    for name, level, rgb, words in photos:
         for threshold in THRESHOLDS:
             engine._rec.space_recovery = threshold
             text = " ".join(word.text for word in engine.read_words(rgb))

@@ -13,16 +13,36 @@ import io
 import math
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable, Iterator
 
+import numpy as np
 import pandas as pd
 
 from did_ocr.fileio import cut_torn_tail
+
+if TYPE_CHECKING:
+    from did_ocr.data.dataset import DatasetItem
 
 COLUMNS = ["dataset", "image", "level", "enhancer", "ocr", "truth", "prediction", "words_found", "words_total",
            "word_accuracy", "exact", "cer", "psnr", "ssim", "lpips", "seconds", "enhance_seconds", "ocr_seconds",
            "error"]
 REFERENCE = "well-lit"  # OCR on the high/ image: the ceiling
+
+
+def kept_image(out: str | Path, enhancer: str, image: str) -> Path:
+    """Where a run keeps an enhanced image (``--grid-images N``, the first N): OUT/images/ENHANCER/IMAGE.png."""
+    return Path(out) / "images" / enhancer / f"{image}.png"
+
+
+def kept_images(out: str | Path, enhancer: str, items: Iterable[DatasetItem]) -> Iterator[tuple[DatasetItem, np.ndarray]]:
+    """The items whose enhanced image a run kept, each with that image as BGR uint8: so OCR settings can be tried
+    on DiD's reconstructions without running DiD again (benchmarks/space_recovery.py and its siblings)."""
+    from PIL import Image
+
+    for item in items:
+        path = kept_image(out, enhancer, item.name)
+        if path.is_file():
+            yield item, np.ascontiguousarray(np.asarray(Image.open(path).convert("RGB"))[..., ::-1])
 
 
 class RowLog:

@@ -30,7 +30,7 @@ import numpy as np
 from did_ocr.bench.metrics import LpipsMetric, cer, exact_match, psnr, ssim, word_score
 from did_ocr.bench.protocol import build_protocol, write_protocol
 from did_ocr.bench.report import finalize
-from did_ocr.bench.results import REFERENCE, RowLog
+from did_ocr.bench.results import REFERENCE, RowLog, kept_image
 from did_ocr.errors import DidOcrError
 from did_ocr.reading.pipeline import Pipeline, Reading
 from did_ocr.reading.settings import ReadSettings
@@ -298,7 +298,7 @@ class Bench:
         if idx < self.cfg.grid_images:
             from did_ocr.capture.save import save_srgb_png
 
-            save_srgb_png(self.out / "images" / enhancer / f"{image}.png", srgb)
+            save_srgb_png(kept_image(self.out, enhancer, image), srgb)
 
     def _write_protocol(self) -> None:
         described = {}
