@@ -45,6 +45,20 @@ def test_bench_writes_csvs_plots_and_protocol(dataset, tmp_path, tiny_model_path
     assert "LPIPS not computed" in (out / "summary.md").read_text()
 
 
+def test_kept_reconstructions_can_be_read_again(dataset, tmp_path, tiny_model_path, ocr_reader):
+    from did_ocr.bench.results import kept_images
+    from did_ocr.data.dataset import LowLightDataset
+
+    out = tmp_path / "out"
+    Bench(config(dataset, out, tiny_model_path, enhancers=["gain"])).run()
+    items = LowLightDataset(dataset)
+    kept = list(kept_images(out, "gain", items))
+    assert len(kept) == 2 and len(items) == 4  # the first --grid-images (2) only
+    for item, bgr in kept:
+        rgb = np.asarray(Image.open(out / "images" / "gain" / f"{item.name}.png").convert("RGB"))
+        assert bgr.dtype == np.uint8 and np.array_equal(bgr[..., ::-1], rgb)
+
+
 def test_interrupted_bench_resumes_without_duplicates(dataset, tmp_path, tiny_model_path, ocr_reader):
     out = tmp_path / "out"
     Bench(config(dataset, out, tiny_model_path)).run()
