@@ -15,7 +15,7 @@ from did_ocr.data.dataset import write_labels
 from did_ocr.data.synth.simulate import sample_params, simulate_capture
 from did_ocr.diffusion.cascade import CascadeConfig
 from did_ocr.errors import DidOcrError
-from did_ocr.training.recognition import RecognitionLoss, WordCrops, ctc_loss, load_recognizer, recognizer_names
+from did_ocr.training.recognition import RecognitionLoss, WordCrops, ctc_loss, load_recognizer
 from did_ocr.training.trainer import train
 from tests.helpers import render_text, tiny_model, tiny_norm
 from tests.test_training import tiny_config
@@ -107,8 +107,8 @@ def test_both_recognizers_score_the_mean_of_their_losses(tmp_path):
               for name in ("rapidocr", "easyocr", "rapidocr,easyocr")}
     assert abs(losses["rapidocr,easyocr"] - (losses["rapidocr"] + losses["easyocr"]) / 2) < 1e-4
     for bad in ("", "rapidocr,rapidocr", "tesseract"):
-        with pytest.raises(DidOcrError, match="recognition engines"):
-            recognizer_names(bad)
+        with pytest.raises(DidOcrError, match="recognition engines"):  # before any recognizer is loaded
+            RecognitionLoss(CascadeConfig(one_step=True), bad)
 
 
 @pytest.mark.parametrize("engines", ["rapidocr", "rapidocr,easyocr"])

@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from did_ocr.bench.results import REFERENCE
+from did_ocr.bench.results import REFERENCE, kept_image
 from did_ocr.capture.colorspace import linear_to_srgb8
 from did_ocr.imaging.grid import make_grid
 
@@ -39,7 +39,7 @@ def save_bench_grid(out: str | Path, df: pd.DataFrame, grid_images: int) -> None
     well_lit = well_lit_loader(out)
     rows, labels = [], []
     for name in names:
-        row = [_read_png(images_dir / e / f"{name}.png") for e in enhancers]
+        row = [_read_png(kept_image(out, e, name)) for e in enhancers]
         row.append(well_lit(name))
         truth = df[(df["image"] == name)]["truth"].iloc[0] if (df["image"] == name).any() else ""
         rows.append(row)

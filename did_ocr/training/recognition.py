@@ -192,11 +192,6 @@ def load_recognizer(engine: str = "rapidocr") -> Recognizer:
     return recognizer.eval().requires_grad_(False)
 
 
-def recognizer_names(spec: str) -> list[str]:
-    """The engines of ``spec``: ``rapidocr``, ``easyocr`` or both, comma-separated (one clear error otherwise)."""
-    return engine_list(spec, "recognition engines")
-
-
 def ctc_loss(recognizer: Recognizer, crops: Sequence[torch.Tensor], texts: Sequence[str]) -> torch.Tensor:
     """Mean CTC loss (per character) of the recognizer reading sRGB crops (3, h, w) as ``texts``.
 
@@ -269,7 +264,7 @@ class RecognitionLoss(nn.Module):
     def __init__(self, cascade: CascadeConfig, engine: str = "rapidocr") -> None:
         """``engine``: whose recognizer scores the crops; ``rapidocr,easyocr`` averages both losses."""
         super().__init__()
-        self.recognizers = nn.ModuleList(load_recognizer(name) for name in recognizer_names(engine))
+        self.recognizers = nn.ModuleList(load_recognizer(name) for name in engine_list(engine, "recognition engines"))
         self.cascade = cascade
 
     @property
