@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from did_ocr.enhancers import available_enhancers, build_enhancer
-from did_ocr.enhancers.classical import auto_gain, estimate_noise_sigma
+from did_ocr.enhancers.classical import auto_gain
+from did_ocr.imaging.noise import estimate_noise_sigma
 from did_ocr.errors import DidOcrError
 
 CLASSICAL = ["none", "gain", "gamma", "he", "clahe", "nlm"]
@@ -79,22 +80,73 @@ def test_did_enhancer_with_a_tiny_model_keeps_shape(tiny_model_path):
     assert did.stochastic and did.describe()["quality"] == "fast"
 
 
-def test_did_caps_large_images_and_restores_the_size(tiny_model_path, monkeypatch):
+@pytest.fixture
+def reconstructed_shapes(monkeypatch):
+    """The (C, H, W) of every image DiD's cascade is given from here on."""
     import did_ocr.enhancers.did as did_module
 
     seen = []
+    reconstruct = did_module.reconstruct
 
     def spy(model, norm, dark, config, seed=0):
         seen.append(tuple(dark.shape))
         return reconstruct(model, norm, dark, config, seed=seed)
 
-    reconstruct = did_module.reconstruct
     monkeypatch.setattr(did_module, "reconstruct", spy)
+    return seen
+
+
+def test_did_caps_large_images_and_restores_the_size(tiny_model_path, reconstructed_shapes):
     did = build_enhancer("did", model=str(tiny_model_path), device="cpu", max_side=64, quality="onestep")
     img = dark_noisy(90, 200)
     assert did.enhance(img).shape == img.shape
-    assert seen == [(3, 29, 64)]  # worked at 29x64, not 90x200
+    assert reconstructed_shapes == [(3, 29, 64)]  # worked at 29x64, not 90x200
     assert did.working_scale(img.shape) == pytest.approx(64 / 200)
+
+
+def night_capture(h, w, noise, seed=0):
+    """A dark capture whose pixel noise is ``noise`` x its bright end (white pixels at 0.01, text at 0.001)."""
+    rng = np.random.default_rng(seed)
+    clean = np.full((h, w, 3), 0.01, np.float32)
+    clean[h // 4: h // 2, w // 8: w // 2] = 0.001
+    return np.clip(clean + rng.normal(0, noise * 0.01, (h, w, 1)), 0, 1).astype(np.float32)
+
+
+def test_relative_noise_measures_the_noise_against_the_bright_end():
+    from did_ocr.imaging.noise import relative_noise
+
+    # the same noise gray in all channels, so the luminance keeps it; the bright end is 0.01 plus ~2.3 sigma
+    for noise in (0.02, 0.05, 0.15):
+        assert relative_noise(night_capture(200, 300, noise)) == pytest.approx(noise / (1 + 2.33 * noise), rel=0.15)
+    # exposure does not matter, only noise against signal
+    img = night_capture(200, 300, 0.1)
+    assert relative_noise(img * 20) == pytest.approx(relative_noise(img), rel=1e-4)
+    assert relative_noise(night_capture(200, 300, 0.0)) < 0.005  # edges alone are not noise
+    assert relative_noise(np.zeros((50, 50, 3), np.float32)) == 0.0
+
+
+def test_noise_side_reduces_noisy_captures_down_to_a_floor():
+    from did_ocr.imaging.noise import MIN_NOISE_SIDE, NOISE_TARGET, noise_side
+
+    assert noise_side(1024, NOISE_TARGET) == 1024  # at or under the target: full size
+    assert noise_side(1024, 0.08, target=0.06) == 768  # averaging 4:3 brings 0.08 to 0.06
+    assert noise_side(4000, 0.12, target=0.06) == 2000
+    assert noise_side(1024, 0.5) == MIN_NOISE_SIDE == 640  # never below the floor ...
+    assert noise_side(300, 0.5) == 300  # ... nor above the image: crops keep their size
+
+
+def test_did_reconstructs_noisy_captures_smaller(tiny_model_path, reconstructed_shapes):
+    """A noisy capture over 640 px is reconstructed at 640; not with max_side 0, did-fullsize or a clean capture."""
+    noisy, clean = night_capture(64, 800, 0.2), night_capture(64, 800, 0.0)
+    did = build_enhancer("did", model=str(tiny_model_path), device="cpu")
+    assert did.working_side(noisy) == 640 and did.working_side(clean) == 800
+    assert did.enhance(noisy).shape == noisy.shape
+    assert reconstructed_shapes == [(3, 51, 640)]
+    assert did.working_scale(noisy.shape) == 1.0  # a reduction for noise is not one that refine undoes
+    assert build_enhancer("did", model=str(tiny_model_path), device="cpu", max_side=0).working_side(noisy) == 800
+    assert build_enhancer("did", model=str(tiny_model_path), device="cpu", max_side=512).working_side(clean) == 512
+    fullsize = build_enhancer("did-fullsize", model=str(tiny_model_path), device="cpu")
+    assert fullsize.working_side(noisy) == 800 and fullsize.describe()["noise_target"] is None
 
 
 def test_did_refuses_degenerate_images_and_missing_models(tiny_model_path, tmp_path):

@@ -11,7 +11,7 @@ from did_ocr.errors import DidOcrError
 from did_ocr.reading.settings import ReadSettings
 from tests.helpers import render_text
 
-CONFLICT = "quality only applies to did, did-nonorm, not to gain"
+CONFLICT = "quality only applies to did, did-fullsize, did-nonorm, not to gain"
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def test_the_api_the_server_and_the_bench_config_refuse_it_the_same_way(tmp_path
     with pytest.raises(DidOcrError, match=CONFLICT):
         BenchConfig(dataset="synthetic", out=str(tmp_path), enhancers=["gain"],
                     settings=ReadSettings(quality="fast")).check()
-    with pytest.raises(DidOcrError, match="quality only applies to did, did-nonorm, not to did-full"):
+    with pytest.raises(DidOcrError, match="quality only applies to did, did-fullsize, did-nonorm, not to did-full"):
         ReadSettings(enhancer="did-full", quality="fast").check()  # an ablation fixes its sampling
 
 

@@ -27,6 +27,7 @@ import click
 
 from did_ocr.device import DEVICE_CHOICES
 from did_ocr.enhancers.base import BACKENDS, DEFAULT_MAX_SIDE, DEFAULT_QUALITY, QUALITY_NAMES
+from did_ocr.imaging.noise import MIN_NOISE_SIDE
 from did_ocr.errors import PER_FILE_FAILURES, DidOcrError, empty_folder
 from did_ocr.reading.settings import MIN_DETECT_SIDE, ReadSettings
 
@@ -69,7 +70,8 @@ def did_options(func: Callable[..., Any]) -> Callable[..., Any]:
                           "steps everywhere)."),
         click.option("--max-side", type=click.IntRange(min=0), default=DEFAULTS.max_side,
                      help=f"DiD works on a copy downscaled to this longer side (0: never downscale; default "
-                          f"{DEFAULT_MAX_SIDE})."),
+                          f"{DEFAULT_MAX_SIDE}); a noisy capture also down to {MIN_NOISE_SIDE}, so that each "
+                          "working pixel averages enough light."),
         click.option("--backend", type=click.Choice(BACKENDS), default=DEFAULTS.backend,
                      help="How DiD's network runs: onnx (ONNX Runtime, CPU, no torch import; needs the model's "
                           "export, which the shipped model has), torch, or auto (default: onnx where it can)."),

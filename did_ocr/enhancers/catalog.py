@@ -95,6 +95,7 @@ register("did-fast", "did_ocr.enhancers.did:make_did_fast", ABLATION_OPTIONS)
 register("did-full", "did_ocr.enhancers.did:make_did_full", ABLATION_OPTIONS)
 register("did-noilvr", "did_ocr.enhancers.did:make_did_noilvr", ABLATION_OPTIONS)
 register("did-single", "did_ocr.enhancers.did:make_did_single", ABLATION_OPTIONS)
+register("did-fullsize", "did_ocr.enhancers.did:make_did_fullsize", DID_OPTIONS)
 register("did-nonorm", "did_ocr.enhancers.did:make_did_nonorm", DID_OPTIONS)
 # Classical baselines.
 register("none", "did_ocr.enhancers.classical:NoEnhancer")

@@ -22,6 +22,7 @@ import numpy as np
 
 from did_ocr.capture.colorspace import linear_to_srgb, linear_to_srgb8
 from did_ocr.enhancers.base import Enhancer
+from did_ocr.imaging.noise import estimate_noise_sigma
 
 _LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 
@@ -113,21 +114,6 @@ def clahe_lightness(srgb_u8: np.ndarray, clip_limit: float = 2.0, tiles: int = 8
     lab = cv2.cvtColor(srgb_u8, cv2.COLOR_RGB2LAB)
     lab[..., 0] = cv2.createCLAHE(clipLimit=clip_limit, tileGridSize=(tiles, tiles)).apply(lab[..., 0])
     return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
-
-
-def estimate_noise_sigma(img_u8: np.ndarray) -> float:
-    """Noise standard deviation (0-255 units) by the median absolute deviation of a Laplacian residual.
-
-    Immerkaer's fast estimator per colour channel, averaged: robust to edges,
-    cheap on large photos.
-    """
-    import cv2
-
-    kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
-    residual = cv2.filter2D(img_u8.astype(np.float32), -1, kernel, borderType=cv2.BORDER_REFLECT)[1:-1, 1:-1]
-    if residual.size == 0:
-        return 0.0
-    return float(np.sqrt(np.pi / 2) * np.mean(np.abs(residual)) / 6.0)
 
 
 class NlmEnhancer(Enhancer):

@@ -9,8 +9,11 @@ only in how it is sampled:
 * ``did-nonorm``: a model trained without tail normalization (needs such a model).
 
 Large photos are downscaled so that the longer side is at most ``max_side``
-before sampling (the cost grows with the pixel count) and the result is
-scaled back to the input size, so every enhancer keeps the image's shape.
+before sampling (the cost grows with the pixel count), and noisy captures
+further, down to 640 px, so that each working pixel averages enough light
+(:mod:`did_ocr.imaging.noise`; ``did-fullsize`` is DiD without that step);
+the result is scaled back to the input size, so every enhancer keeps the
+image's shape.
 
 Backends: on a CPU, the network runs on ONNX Runtime and the cascade on
 numpy (``onnx``; :mod:`did_ocr.model.onnx_model`) where the model has an
@@ -35,6 +38,7 @@ from did_ocr.diffusion.conditions import check_network_channels
 from did_ocr.enhancers.base import BACKENDS, DEFAULT_MAX_SIDE, DEFAULT_QUALITY, Enhancer
 from did_ocr.device import device_name
 from did_ocr.errors import DidOcrError, InputError
+from did_ocr.imaging.noise import NOISE_TARGET, noise_side, relative_noise
 from did_ocr.model.onnx_model import OnnxModel, load_onnx_model
 
 if TYPE_CHECKING:
@@ -89,9 +93,10 @@ class DidEnhancer(Enhancer):
 
     def __init__(self, name: str = "did", model: str | Path | None = None, device: str = "auto",
                  quality: str = DEFAULT_QUALITY, max_side: int = DEFAULT_MAX_SIDE, backend: str = "auto",
-                 **sampling: Any) -> None:
+                 noise_target: float | None = NOISE_TARGET, **sampling: Any) -> None:
         """``sampling``: :class:`CascadeConfig` fields that replace the quality's (how the ablations differ);
-        ``backend``: one of :data:`BACKENDS`."""
+        ``backend``: one of :data:`BACKENDS`; ``noise_target``: reduce noisier captures until a working pixel
+        carries this relative noise (:func:`did_ocr.imaging.noise.noise_side`; None: never for noise)."""
         if quality not in QUALITIES:
             raise DidOcrError(f"unknown quality {quality!r}; choose one of {', '.join(QUALITIES)}")
         fields = QUALITIES[quality].to_dict()
@@ -108,21 +113,41 @@ class DidEnhancer(Enhancer):
         self.backend = "onnx" if isinstance(self.loaded, OnnxModel) else "torch"
         self.quality = quality
         self.max_side = max_side
+        self.noise_target = noise_target
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "model": str(self.loaded.path), "model_step": self.loaded.meta.get("step"),
-                "quality": self.quality, "max_side": self.max_side, "backend": self.backend,
+                "quality": self.quality, "max_side": self.max_side, "noise_target": self.noise_target,
+                "backend": self.backend,
                 "cascade": self.config.to_dict(), "schedule": self.loaded.model.schedule()}
 
     def working_scale(self, shape: tuple[int, ...]) -> float:
+        """The reduction for cost (``max_side``), which re-reading small words at full resolution makes up for.
+
+        The further reduction of noisy captures (:meth:`working_side`) is not
+        included: it is what reads best, not a saving to undo.
+        """
         return self.max_side / max(shape[:2]) if 0 < self.max_side < max(shape[:2]) else 1.0
+
+    def working_side(self, linear_rgb: np.ndarray) -> int:
+        """The longer side DiD reconstructs ``linear_rgb`` at: at most ``max_side``, less for a noisy capture.
+
+        ``max_side`` 0 means the image's own size, whatever its noise.
+        """
+        side = max(linear_rgb.shape[:2])
+        if self.max_side <= 0:
+            return side
+        if self.noise_target is not None:
+            side = noise_side(side, relative_noise(linear_rgb), self.noise_target)
+        return min(side, self.max_side)
 
     def enhance(self, linear_rgb: np.ndarray, seed: int = 0) -> np.ndarray:
         h, w = linear_rgb.shape[:2]
         if min(h, w) < MIN_SIDE:
             raise InputError(f"image of {w}x{h} pixels is too small for DiD (at least {MIN_SIDE}x{MIN_SIDE}); "
                              "use a larger crop or --enhancer gain")
-        dark = np.ascontiguousarray(_cap_side(linear_rgb, self.max_side).transpose(2, 0, 1), dtype=np.float32)
+        dark = np.ascontiguousarray(_cap_side(linear_rgb, self.working_side(linear_rgb)).transpose(2, 0, 1),
+                                    dtype=np.float32)
         if self.backend == "onnx":
             out, _ = reconstruct(self.loaded.model, self.loaded.norm, dark, self.config, seed=seed)
             result = out.transpose(1, 2, 0)
@@ -180,6 +205,11 @@ def make_did_noilvr(**kw: Any) -> DidEnhancer:
 
 def make_did_single(**kw: Any) -> DidEnhancer:
     return DidEnhancer(name="did-single", quality="full", cascade=False, **kw)
+
+
+def make_did_fullsize(**kw: Any) -> DidEnhancer:
+    # the default before noisy captures were reconstructed smaller: only max_side reduces
+    return DidEnhancer(name="did-fullsize", noise_target=None, **kw)
 
 
 def make_did_nonorm(**kw: Any) -> DidEnhancer:

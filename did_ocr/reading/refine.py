@@ -18,7 +18,9 @@ contrast need) is cut from the full-resolution capture, enhanced on its own
 and the word's box read there. Regions that overlap are merged and enhanced
 once. The whole photo is still what the detector searched; only the letters
 come from the finer reconstruction. Photos that the enhancer works on whole
-are not touched.
+are not touched, and neither is the further reduction of a noisy capture
+(:mod:`did_ocr.imaging.noise`): that one reads better than full resolution,
+so the enhancer's ``working_scale`` reports only the reduction for cost.
 """
 
 from __future__ import annotations
