@@ -12,6 +12,10 @@ words.
 
     .venv/bin/python benchmarks/compare_models.py ../runs/val/bench_iiit ../runs/eval/iiit_750 \\
         --out benchmarks/results/model_compare_iiit.csv
+
+``--base-enhancer did-fullsize`` takes the base rows from that ablation instead
+(base and new may be the same run), e.g. DiD's noise-driven working size
+against the old full-size default, or a fixed ``--max-side`` run against it.
 """
 
 from __future__ import annotations
@@ -36,14 +40,14 @@ def sign_test(better: int, worse: int) -> float:
     return min(1.0, 2 * tail)
 
 
-def did_rows(*benches: Path) -> pd.DataFrame:
-    """The ``did`` rows of bench folders (or per_image.csv files), one per (image, engine)."""
+def did_rows(*benches: Path, enhancer: str = "did") -> pd.DataFrame:
+    """The ``enhancer`` rows (default ``did``) of bench folders (or per_image.csv files), one per (image, engine)."""
     paths = [b / "per_image.csv" if b.is_dir() else b for b in benches]
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise SystemExit(f"error: no bench rows at {', '.join(missing)}; give a did-ocr bench --out folder")
     rows = load_rows(paths)
-    return rows[rows.enhancer == "did"].set_index(["image", "ocr"])
+    return rows[rows.enhancer == enhancer].set_index(["image", "ocr"])
 
 
 def compare(base: pd.DataFrame, new: pd.DataFrame) -> list[dict]:
@@ -69,9 +73,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("base", type=Path, help="bench output (folder or per_image.csv) of the current model")
     parser.add_argument("new", type=Path, nargs="+", help="bench output(s) of the candidate (concatenated)")
+    parser.add_argument("--base-enhancer", default="did",
+                        help="the base's rows are this enhancer's, e.g. did-fullsize to compare DiD with that "
+                             "ablation of the same run (base and new may then be the same folder)")
     parser.add_argument("--out", type=Path, default=None, help="also write the rows as CSV")
     args = parser.parse_args()
-    rows = compare(did_rows(args.base), did_rows(*args.new))
+    rows = compare(did_rows(args.base, enhancer=args.base_enhancer), did_rows(*args.new))
     print(pd.DataFrame(rows).to_string(index=False))
     if args.out:
         atomic_write_csv(args.out, rows)

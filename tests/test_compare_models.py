@@ -38,3 +38,12 @@ def test_rows_are_paired_by_image_and_engine(tmp_path, compare_models):
     assert (rows["dark"]["images_better"], rows["dark"]["images_worse"]) == (1, 1)
     assert rows["all"]["images"] == 3 and rows["all"]["new_words"] == 5
     assert rows["night"]["sign_test_p"] == 1.0  # one image better: no evidence either way
+
+
+def test_an_ablation_of_the_same_run_can_be_the_base(tmp_path, compare_models):
+    rows = [{"image": "0_night", "level": "night", "enhancer": e, "ocr": "rapidocr", "words_found": f,
+             "words_total": 2} for e, f in (("did", 2), ("did-fullsize", 1), ("gain", 0))]
+    pd.DataFrame(rows).to_csv(tmp_path / "per_image.csv", index=False)
+    base = compare_models.did_rows(tmp_path, enhancer="did-fullsize")
+    rows = {r["level"]: r for r in compare_models.compare(base, compare_models.did_rows(tmp_path))}
+    assert (rows["night"]["base_words"], rows["night"]["new_words"], rows["night"]["images_better"]) == (1, 2, 1)

@@ -120,3 +120,24 @@ def test_threads_reach_the_process(photo, rapid_reader, monkeypatch):
         torch.set_num_threads(before)
     with_ray = run("read", photo, "--ray", "-o", "x.jsonl", "--threads", "2")
     assert "with --ray give each actor's CPUs with --actor-threads" in one_error_line(with_ray)
+
+
+def test_bench_takes_the_refine_switch_of_read(tmp_path, monkeypatch):
+    """`bench --no-refine` measures what `read --no-refine` does (e.g. DiD at a fixed --max-side, not re-read)."""
+    import did_ocr.bench.runner as runner
+
+    seen = []
+
+    class Recorder:
+        errors: list = []
+
+        def __init__(self, cfg):
+            seen.append(cfg.settings)
+
+        def run(self):
+            raise SystemExit(0)
+
+    monkeypatch.setattr(runner, "Bench", Recorder)
+    for flag, refine in (("--no-refine", False), ("--refine", True)):
+        run("bench", "--dataset", "synthetic", "--enhancers", "did", "--max-side", 640, flag, "--out", tmp_path / "b")
+        assert (seen[-1].refine, seen[-1].max_side) == (refine, 640)

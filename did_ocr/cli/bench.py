@@ -6,7 +6,7 @@ import click
 
 from typing import Any
 
-from did_ocr.cli.common import DEFAULTS, detect_side_option, did_options, ray_options
+from did_ocr.cli.common import DEFAULTS, detect_side_option, did_options, ray_options, refine_option
 from did_ocr.device import DEVICE_CHOICES
 
 DEFAULT_ENHANCERS = "did,nlm,clahe,gain,gamma,he,none"
@@ -27,6 +27,7 @@ DEFAULT_ENHANCERS = "did,nlm,clahe,gain,gamma,he,none"
 @click.option("--device", type=click.Choice(DEVICE_CHOICES), default=DEFAULTS.device, show_default=True)
 @did_options
 @detect_side_option
+@refine_option
 @click.option("--samples", "-k", type=click.IntRange(min=1), default=1, show_default=True,
               help="Also score DiD read by consensus of K samples (rows named did-kK).")
 @click.option("--grid-images", type=click.IntRange(min=0), default=6, show_default=True,

@@ -126,6 +126,13 @@ def detect_side_option(func: Callable[..., Any]) -> Callable[..., Any]:
                              "big photos, at more time and memory.")(func)
 
 
+def refine_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--refine/--no-refine: re-read small words of reduced photos at full resolution (read, bench)."""
+    return click.option("--refine/--no-refine", default=DEFAULTS.refine, show_default=True,
+                        help="When DiD reconstructs a reduced copy (photos larger than --max-side), read each word "
+                             "again from a full-resolution reconstruction of its own region.")(func)
+
+
 def recursive_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """-r/--recursive: folder arguments include their subfolders."""
     return click.option("--recursive", "-r", is_flag=True,

@@ -19,7 +19,7 @@ import click
 
 from did_ocr.cli.common import (DEFAULTS, Processed, Stopwatch, detect_side_option, enhancer_options, exit_if_failed,
                                 expand_inputs, for_each_input, input_bytes, ocr_option, output_names, ray_options,
-                                recursive_option, say, settings_from)
+                                recursive_option, refine_option, say, settings_from)
 from did_ocr.errors import DidOcrError
 from did_ocr.reading.settings import ReadSettings
 
@@ -36,9 +36,7 @@ from did_ocr.reading.settings import ReadSettings
               help="Also write each enhanced image as a PNG into this folder.")
 @ocr_option
 @detect_side_option
-@click.option("--refine/--no-refine", default=DEFAULTS.refine, show_default=True,
-              help="When DiD reconstructs a reduced copy (photos larger than --max-side), read each word again "
-                   "from a full-resolution reconstruction of its own region.")
+@refine_option
 @click.option("--annotate", type=click.Path(file_okay=False), default=None,
               help="Also write, per input, the dark capture and the reconstruction side by side with each "
                    "recognized box, its words and confidence drawn (PNG) into this folder.")
