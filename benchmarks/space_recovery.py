@@ -21,7 +21,6 @@ on the validation photos (1-30):
 from __future__ import annotations
 
 import argparse
-from collections import defaultdict
 
 import numpy as np
 
@@ -32,7 +31,7 @@ def main() -> None:
     from PIL import Image
 
     from did_ocr.bench.metrics import word_score
-    from did_ocr.bench.results import kept_images
+    from did_ocr.bench.results import found_table, kept_images
     from did_ocr.data.dataset import LowLightDataset
     from did_ocr.fileio import atomic_write_csv
     from did_ocr.ocr import get_ocr
@@ -64,16 +63,7 @@ def main() -> None:
             rows.append({"image": name, "level": level, "space_recovery": threshold or "none",
                          "found": score.found, "total": score.total, "prediction": text})
     atomic_write_csv(args.out, rows)
-    totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for row in rows:
-        counts = totals[row["space_recovery"], row["level"]]
-        counts[0] += row["found"]
-        counts[1] += row["total"]
-    levels = list(dict.fromkeys(row["level"] for row in rows))
-    print("| space recovery | " + " | ".join(levels) + " |")
-    for threshold in dict.fromkeys(row["space_recovery"] for row in rows):
-        print(f"| {threshold} | " + " | ".join(f"{totals[threshold, lv][0]} of {totals[threshold, lv][1]}"
-                                            for lv in levels) + " |")
+    print(found_table(rows, "space_recovery"))
 
 
 if __name__ == "__main__":

@@ -59,6 +59,15 @@ def test_kept_reconstructions_can_be_read_again(dataset, tmp_path, tiny_model_pa
         assert bgr.dtype == np.uint8 and np.array_equal(bgr[..., ::-1], rgb)
 
 
+def test_found_table_sums_words_per_variant_and_level():
+    from did_ocr.bench.results import found_table
+
+    rows = [{"variant": "a", "level": "dark", "found": 1, "total": 3}, {"variant": "a", "level": "dark", "found": "2", "total": "4"},
+            {"variant": "b", "level": "night", "found": 0, "total": 3}, {"variant": None, "level": "dark", "found": 1, "total": 1}]
+    assert found_table(rows, "variant").splitlines() == [
+        "| variant | dark | night |", "|---|---:|---:|", "| a | 3 of 7 |  |", "| b |  | 0 of 3 |", "| None | 1 of 1 |  |"]
+
+
 def test_interrupted_bench_resumes_without_duplicates(dataset, tmp_path, tiny_model_path, ocr_reader):
     out = tmp_path / "out"
     Bench(config(dataset, out, tiny_model_path)).run()

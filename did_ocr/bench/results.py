@@ -186,3 +186,18 @@ def to_markdown(summary: pd.DataFrame, level_order: list[str]) -> str:
                   f"{f(r['psnr'], '.2f')} | {f(r['ssim'], '.3f')} | {f(r['lpips'], '.3f')} | "
                   f"{f(r['seconds_per_image'], '.2f')} |\n")
     return out.getvalue()
+
+
+def found_table(rows: Iterable[dict], variant: str) -> str:
+    """Tagged words found per ``rows[variant]`` (rows) and ``rows["level"]`` (columns, in order of appearance),
+    as Markdown cells "FOUND of TOTAL": the totals the OCR ablation scripts in benchmarks/ print."""
+    totals: dict[tuple[str, str], list[int]] = {}
+    for row in rows:
+        counts = totals.setdefault((str(row[variant]), str(row["level"])), [0, 0])
+        counts[0] += int(row["found"])
+        counts[1] += int(row["total"])
+    names, levels = (list(dict.fromkeys(key[i] for key in totals)) for i in (0, 1))
+    lines = [f"| {variant} | " + " | ".join(levels) + " |", "|---|" + "---:|" * len(levels)]
+    lines += [f"| {name} | " + " | ".join(f"{totals[name, lv][0]} of {totals[name, lv][1]}" if (name, lv) in totals
+                                          else "" for lv in levels) + " |" for name in names]
+    return "\n".join(lines)
