@@ -30,19 +30,16 @@ import numpy as np
 
 def stretched(bgr: np.ndarray) -> np.ndarray:
     """All channels scaled so that the 1st..99.5th luminance percentiles span 0..255."""
-    import cv2
+    from did_ocr.enhancers.classical import stretch_luminance
 
-    lo, hi = np.percentile(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), [1, 99.5])
-    return np.clip((bgr.astype(np.float32) - lo) * 255.0 / max(hi - lo, 1.0), 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(stretch_luminance(bgr[..., ::-1])[..., ::-1])
 
 
 def clahe(bgr: np.ndarray) -> np.ndarray:
     """CLAHE (clip 2, 8x8 tiles) on the L channel of Lab."""
-    import cv2
+    from did_ocr.enhancers.classical import clahe_lightness
 
-    lab = cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB)
-    lab[..., 0] = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(lab[..., 0])
-    return cv2.cvtColor(lab, cv2.COLOR_LAB2BGR)
+    return np.ascontiguousarray(clahe_lightness(bgr[..., ::-1])[..., ::-1])
 
 
 #: name -> (the copy the detector sees, its shorter side, the most it may be enlarged)

@@ -11,7 +11,8 @@ per variant and light level:
 - ``best of growths``: per line, the most confident of ``as detected`` / ``grow 0.1`` / ``grow 0.2``;
 - ``crop stretch`` / ``crop CLAHE``: each line crop's contrast stretched (its 1st-99th luminance
   percentiles to 0-255) or equalized (CLAHE on lightness, 2x2 tiles) before it is recognized;
-- ``image CLAHE`` / ``image gamma 0.6`` / ``image stretch``: the whole image so prepared, then read;
+- ``image CLAHE`` / ``image gamma 0.6`` / ``image stretch``: the whole image so prepared (the stretch: its
+  1st-99.5th luminance percentiles, as benchmarks/detection_copies.py), then read;
 - ``detect on CLAHE``: lines found on the CLAHE image, read from the image itself.
 
 The images: the well-lit originals of a darkened dataset, and the enhanced
@@ -36,15 +37,6 @@ import numpy as np
 Image = Callable[[np.ndarray], np.ndarray]  # RGB uint8 -> RGB uint8
 
 
-def stretch(rgb: np.ndarray, low: float = 1.0, high: float = 99.0) -> np.ndarray:
-    """The luminance percentiles ``low`` .. ``high`` stretched to 0 .. 255 (all channels alike)."""
-    luma = rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
-    lo, hi = np.percentile(luma, [low, high])
-    if hi - lo < 1.0:
-        return rgb
-    return np.clip((rgb.astype(np.float32) - lo) * (255.0 / (hi - lo)), 0, 255).astype(np.uint8)
-
-
 def gamma(rgb: np.ndarray, exponent: float = 0.6) -> np.ndarray:
     """Dark tones lifted: (x / 255) ** exponent."""
     return (255.0 * (rgb / 255.0) ** exponent).astype(np.uint8)
@@ -64,7 +56,7 @@ def grown(quad: np.ndarray, fraction: float, height: int, width: int) -> np.ndar
 
 def read_variants(engine, rgb: np.ndarray) -> dict[str, str]:
     """The text each variant reads in one image (words at the engine's confidence, in reading order)."""
-    from did_ocr.enhancers.classical import clahe_lightness
+    from did_ocr.enhancers.classical import clahe_lightness, stretch_luminance
     from did_ocr.ocr import rapid
     from did_ocr.ocr.ppocr import crop_line
 
@@ -84,9 +76,10 @@ def read_variants(engine, rgb: np.ndarray) -> dict[str, str]:
     found, equalized = detect(rgb), clahe_lightness(rgb)
     read = {"as detected": lines(found, rgb), **{f"grow {g}": lines(found, rgb, g) for g in (0.1, 0.2)}}
     read["best of growths"] = [max(options, key=lambda line: line.confidence) for options in zip(*read.values())]
-    read["crop stretch"] = lines(found, rgb, crop=stretch)
+    read["crop stretch"] = lines(found, rgb, crop=lambda c: stretch_luminance(c, 1.0, 99.0))
     read["crop CLAHE"] = lines(found, rgb, crop=lambda c: clahe_lightness(c, tiles=2))
-    for name, image in (("image CLAHE", equalized), ("image gamma 0.6", gamma(rgb)), ("image stretch", stretch(rgb))):
+    for name, image in (("image CLAHE", equalized), ("image gamma 0.6", gamma(rgb)),
+                        ("image stretch", stretch_luminance(rgb))):
         read[name] = lines(detect(image), image)
     read["detect on CLAHE"] = lines(detect(equalized), rgb)
     return {name: kept(readings) for name, readings in read.items()}

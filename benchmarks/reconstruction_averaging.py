@@ -30,16 +30,13 @@ AVERAGES = {"mean s0 s1": ("s0", "s1"), "mean s0 fx": ("s0", "fx"), "mean s0 s1 
 def reconstruction(did, linear: np.ndarray, seed: int, flipped: bool, path: Path) -> np.ndarray:
     """DiD's sRGB reconstruction (of the capture flipped left-right, flipped back), cached at ``path`` as float16
     (written atomically)."""
-    from did_ocr.fileio import atomic_write_bytes
+    from did_ocr.fileio import atomic_path
 
     if not path.is_file():
-        import io
-
         srgb = did.enhance(np.ascontiguousarray(linear[:, ::-1]), seed=seed)[:, ::-1] if flipped \
             else did.enhance(linear, seed=seed)
-        buffer = io.BytesIO()
-        np.save(buffer, srgb.astype(np.float16))
-        atomic_write_bytes(path, buffer.getvalue())
+        with atomic_path(path) as tmp:  # its name ends in .npy, so np.save adds nothing
+            np.save(tmp, srgb.astype(np.float16))
     return np.load(path).astype(np.float32)
 
 

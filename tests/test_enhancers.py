@@ -169,3 +169,14 @@ def test_quality_names_seen_by_the_cli_are_the_sampler_presets():
 
     assert tuple(QUALITIES) == QUALITY_NAMES and DEFAULT_QUALITY in QUALITIES
     assert QUALITIES["onestep"].one_step and QUALITIES["fast"].fast and not QUALITIES["full"].fast
+
+
+def test_stretch_luminance_spans_the_percentiles_and_never_divides_by_zero():
+    from did_ocr.enhancers.classical import stretch_luminance
+
+    ramp = np.repeat(np.linspace(40, 90, 101, dtype=np.float32)[None, :, None], 3, axis=2).round().astype(np.uint8)
+    out = stretch_luminance(ramp, 0.0, 100.0)
+    assert out.dtype == np.uint8 and out.min() == 0 and out.max() == 255
+    assert np.all(np.diff(out[0, :, 0].astype(int)) >= 0)  # order kept
+    flat = np.full((4, 4, 3), 77, np.uint8)
+    assert np.array_equal(stretch_luminance(flat), np.zeros_like(flat))  # no range: shifted to black, not divided by 0

@@ -116,6 +116,15 @@ def clahe_lightness(srgb_u8: np.ndarray, clip_limit: float = 2.0, tiles: int = 8
     return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
 
 
+def stretch_luminance(srgb_u8: np.ndarray, low: float = 1.0, high: float = 99.5) -> np.ndarray:
+    """All channels of an sRGB uint8 image scaled so that its ``low`` .. ``high`` luminance percentiles span
+    0 .. 255: the contrast stretch the OCR ablations in benchmarks/ (detection_copies, recognition_variants) try."""
+    import cv2
+
+    lo, hi = np.percentile(cv2.cvtColor(srgb_u8, cv2.COLOR_RGB2GRAY), [low, high])
+    return np.clip((srgb_u8.astype(np.float32) - lo) * 255.0 / max(hi - lo, 1.0), 0, 255).astype(np.uint8)
+
+
 class NlmEnhancer(Enhancer):
     """Auto gain, then non-local-means colour denoising with a strength set from the estimated noise."""
 
